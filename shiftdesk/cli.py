@@ -1,0 +1,59 @@
+"""The `shiftdesk` command line: one Typer app, one module per command group.
+
+Each module in `shiftdesk/commands/` has `register(app)`; a user error
+(`UserError`) prints one line and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from shiftdesk.errors import UserError
+
+app = typer.Typer(
+    help="ShiftDesk: forecast, roster and run a 24x7 support desk.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Command modules, registered in this order (the order `--help` lists them).
+COMMAND_MODULES = [
+    "shiftdesk.commands.db",
+    "shiftdesk.commands.demo",
+    "shiftdesk.commands.forecast",
+    "shiftdesk.commands.staffing",
+]
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(_name)
+    except ModuleNotFoundError as exc:  # a command still being written
+        if exc.name != _name:
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    """Console entry point: runs the app, turning a UserError into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise

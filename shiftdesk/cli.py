@@ -39,21 +39,12 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Console entry point: runs the app, turning a UserError into one line and exit code 2."""
+    """Console entry point: a UserError becomes one line on stderr and exit code 2.
+
+    Usage errors (unknown option, missing argument) are Click's own and also exit 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise

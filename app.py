@@ -1,0 +1,51 @@
+"""ShiftDesk's Streamlit entry: sign-in, then the pages the user's role allows.
+
+Run with `make run` (or `streamlit run app.py`). Only this file and pages/ import Streamlit.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import USER_KEY, current_user, db, now
+from shiftdesk.auth import authenticate
+
+st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:", layout="wide")
+
+# (page file, title, icon, permission) in menu order; a page shows only to roles holding its permission.
+PAGES = [
+    ("pages/home.py", "Home", ":material/home:", "home.view"),
+]
+
+
+def login_page() -> None:
+    st.title("ShiftDesk")
+    st.caption("Sign in to the desk.")
+    with st.form("login"):
+        login = st.text_input("Login", key="login_name")
+        password = st.text_input("Password", type="password", key="login_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with db() as session:
+            user = authenticate(session, login, password, now())
+        if user is None:
+            st.error("Wrong login or password.")
+        else:
+            st.session_state[USER_KEY] = user
+            st.rerun()
+
+
+def logout() -> None:
+    st.session_state.pop(USER_KEY, None)
+
+
+user = current_user()
+if user is None:
+    navigation = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:")])
+else:
+    pages = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if user.can(perm)]
+    with st.sidebar:
+        st.caption(f"{user.display_name} · {user.role.value}")
+        st.button("Sign out", on_click=logout, icon=":material/logout:")
+    navigation = st.navigation(pages)
+navigation.run()

@@ -1,0 +1,71 @@
+"""Shared page plumbing: the database session, the signed-in user, role checks, time display.
+
+Pages stay thin: they read the user and a session from here, call service
+functions and draw the result. Every page starts with `page_user("perm")`, which
+stops the page for a user whose role lacks the permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from shiftdesk.auth import CurrentUser
+from shiftdesk.clock import utc_now
+from shiftdesk.errors import UserError
+from shiftdesk.settings import Settings
+from store.db import make_engine, make_session_factory
+
+USER_KEY = "current_user"
+
+
+@st.cache_resource
+def _factory(database_url: str) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(database_url))
+
+
+def session_factory() -> sessionmaker[Session]:
+    return _factory(Settings.from_env().database_url)
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    """One transaction for one user action; a UserError is shown as a message, not a traceback."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def current_user() -> CurrentUser | None:
+    return st.session_state.get(USER_KEY)
+
+
+def page_user(permission: str) -> CurrentUser:
+    """The signed-in user, or stop the page with a clear message if their role may not see it."""
+    user = current_user()
+    if user is None:
+        st.warning("Please sign in.")
+        st.stop()
+    if not user.can(permission):
+        st.error(f"Your role ({user.role.value}) may not open this page.")
+        st.stop()
+    return user
+
+
+def now() -> datetime:
+    """The wall clock for this page run (pages are the edge; services receive `now`)."""
+    return utc_now()
+
+
+def show_error(exc: UserError) -> None:
+    st.error(str(exc))

@@ -1,0 +1,478 @@
+"""The whole product's tables, as typed SQLAlchemy 2.0 mappings.
+
+One module so the schema reads top to bottom: organisation (sites, teams,
+skills, employees, users), planning (shift types, rosters, requests, forecasts)
+and the live desk (queues, tickets, SLA policies, events, notifications).
+Times are `UTCDateTime` (aware, UTC); local wall-clock values that belong to a
+site's calendar (a shift's start, a roster's week) are plain `Time`/`Date`,
+interpreted in the site's IANA zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.enums import (
+    Channel,
+    CustomerTier,
+    ForecastStatus,
+    NotificationChannel,
+    NotificationStatus,
+    Priority,
+    RequestStatus,
+    Role,
+    RosterStatus,
+    TicketStatus,
+)
+from store.types import UTCDateTime
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+# Stable constraint names: Alembic's batch mode on SQLite needs them to alter tables.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def str_enum(enum_cls: type[StrEnum]) -> Enum:
+    """A short string column limited to the enum's values by a CHECK constraint."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        name=enum_cls.__name__.lower(),
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+# --- organisation ---------------------------------------------------------------
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
+    holiday_country: Mapped[str] = mapped_column(String(8), default="CN")
+
+    teams: Mapped[list[Team]] = relationship(back_populates="site")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(100))
+
+    site: Mapped[Site] = relationship(back_populates="teams")
+    employees: Mapped[list[Employee]] = relationship(back_populates="team")
+    shift_types: Mapped[list[ShiftType]] = relationship(back_populates="team")
+
+
+class Skill(Base):
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Employee(Base):
+    """A person who can be rostered; the contract columns are the labour rules."""
+
+    __tablename__ = "employees"
+    __table_args__ = (
+        CheckConstraint("min_minutes_per_week <= max_minutes_per_week", name="contract_minutes"),
+        CheckConstraint("max_consecutive_days >= 1", name="max_consecutive_days"),
+        CheckConstraint("min_rest_minutes >= 0", name="min_rest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    min_minutes_per_week: Mapped[int] = mapped_column(Integer, default=0)
+    max_minutes_per_week: Mapped[int] = mapped_column(Integer, default=40 * 60)
+    max_consecutive_days: Mapped[int] = mapped_column(Integer, default=5)
+    min_consecutive_days_off: Mapped[int] = mapped_column(Integer, default=1)
+    min_rest_minutes: Mapped[int] = mapped_column(Integer, default=11 * 60)
+    may_work_nights: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_nights_per_week: Mapped[int] = mapped_column(Integer, default=3)
+    max_concurrent_tickets: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    team: Mapped[Team] = relationship(back_populates="employees")
+    skills: Mapped[list[EmployeeSkill]] = relationship(
+        back_populates="employee", cascade="all, delete-orphan"
+    )
+
+
+class EmployeeSkill(Base):
+    __tablename__ = "employee_skills"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, default=1)
+
+    employee: Mapped[Employee] = relationship(back_populates="skills")
+    skill: Mapped[Skill] = relationship()
+
+
+class User(Base):
+    """A login. Agents are linked to their employee record; others may not be."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+    employee: Mapped[Employee | None] = relationship()
+
+
+# --- planning -------------------------------------------------------------------
+
+
+class ShiftType(Base):
+    """A shift in the team's local time; a night shift's end falls on the next day."""
+
+    __tablename__ = "shift_types"
+    __table_args__ = (
+        UniqueConstraint("team_id", "code"),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 1440", name="duration"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    start_local: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    is_night: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    team: Mapped[Team] = relationship(back_populates="shift_types")
+
+
+class Roster(Base):
+    """One version of a team's week. Publishing a new version archives the old one."""
+
+    __tablename__ = "rosters"
+    __table_args__ = (UniqueConstraint("team_id", "week_start", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    week_start: Mapped[date] = mapped_column(Date)  # local Monday
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[RosterStatus] = mapped_column(str_enum(RosterStatus), default=RosterStatus.DRAFT)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
+    solver_status: Mapped[str | None] = mapped_column(String(20))
+    objective: Mapped[int | None] = mapped_column(Integer)
+    kpis: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+    team: Mapped[Team] = relationship()
+    assignments: Mapped[list[RosterAssignment]] = relationship(
+        back_populates="roster", cascade="all, delete-orphan"
+    )
+
+
+class RosterAssignment(Base):
+    __tablename__ = "roster_assignments"
+    __table_args__ = (UniqueConstraint("roster_id", "employee_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)  # local date the shift starts on
+    shift_type_id: Mapped[int] = mapped_column(ForeignKey("shift_types.id"))
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+
+    roster: Mapped[Roster] = relationship(back_populates="assignments")
+    employee: Mapped[Employee] = relationship()
+    shift_type: Mapped[ShiftType] = relationship()
+    skill: Mapped[Skill | None] = relationship()
+
+
+class TimeOffRequest(Base):
+    __tablename__ = "time_off_requests"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus), default=RequestStatus.PROPOSED)
+    created_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    employee: Mapped[Employee] = relationship()
+
+
+class SwapRequest(Base):
+    """The beneficiary gives a shift; the benefactor takes it (and, in a swap, gives one back)."""
+
+    __tablename__ = "swap_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    benefactor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    given_day: Mapped[date] = mapped_column(Date)
+    given_shift_type_id: Mapped[int] = mapped_column(ForeignKey("shift_types.id"))
+    taken_day: Mapped[date | None] = mapped_column(Date)
+    taken_shift_type_id: Mapped[int | None] = mapped_column(ForeignKey("shift_types.id"))
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus), default=RequestStatus.PROPOSED)
+    created_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ForecastEvent(Base):
+    """A user-defined event such as an 11.11 promotion: a fixed multiplier, or learned when null."""
+
+    __tablename__ = "forecast_events"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="period"),
+        CheckConstraint("multiplier IS NULL OR multiplier > 0", name="multiplier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    multiplier: Mapped[float | None] = mapped_column(Float)
+
+    team: Mapped[Team] = relationship()
+
+
+class ForecastRun(Base):
+    __tablename__ = "forecast_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    start_at: Mapped[datetime]
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(40))
+    status: Mapped[ForecastStatus] = mapped_column(str_enum(ForecastStatus), default=ForecastStatus.DRAFT)
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    backtest: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ForecastPoint(Base):
+    __tablename__ = "forecast_points"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"), primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(primary_key=True)
+    mean: Mapped[float] = mapped_column(Float)
+    lo80: Mapped[float] = mapped_column(Float)
+    hi80: Mapped[float] = mapped_column(Float)
+    lo95: Mapped[float] = mapped_column(Float)
+    hi95: Mapped[float] = mapped_column(Float)
+
+
+class StaffingRequirement(Base):
+    """Required agents per interval and skill: what the roster solver must cover."""
+
+    __tablename__ = "staffing_requirements"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(primary_key=True)
+    required: Mapped[int] = mapped_column(Integer)
+
+
+# --- live desk ------------------------------------------------------------------
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"))
+    covered_24x7: Mapped[bool] = mapped_column(Boolean, default=False)
+    aht_seconds: Mapped[int] = mapped_column(Integer, default=600)
+
+    team: Mapped[Team] = relationship()
+    skill: Mapped[Skill] = relationship()
+
+
+class SlaPolicy(Base):
+    """One SLA tier: the first active row (by position) whose conditions match a ticket applies.
+
+    `conditions` maps a ticket attribute (priority, customer_tier, category,
+    channel) to the list of values it must take; `calendar` is the business
+    calendar as data; `escalation` the ordered steps, snapshotted onto a ticket
+    when its escalation starts.
+    """
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    next_reply_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    warn_share: Mapped[float | None] = mapped_column(Float, default=0.8)
+    warn_minutes_before: Mapped[int | None] = mapped_column(Integer)
+    calendar: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    escalation: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_queue_status", "queue_id", "status"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    customer_tier: Mapped[CustomerTier] = mapped_column(str_enum(CustomerTier), default=CustomerTier.STANDARD)
+    category: Mapped[str] = mapped_column(String(60), default="inquiry")
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority), default=Priority.NORMAL)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus), default=TicketStatus.NEW)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    customer_name: Mapped[str | None] = mapped_column(String(120))
+    customer_email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    first_response_due_at: Mapped[datetime | None]
+    next_reply_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    escalation_snapshot: Mapped[dict[str, Any] | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    queue: Mapped[Queue] = relationship()
+    assignee: Mapped[Employee | None] = relationship()
+    sla_policy: Mapped[SlaPolicy | None] = relationship()
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketEvent(Base):
+    """The audit trail: every change to a ticket, with who did it and when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class Notification(Base):
+    """The outbox: written in the same transaction as the change that caused it.
+
+    Workers lease rows (`lease_owner`, `lease_until`) so that several of them
+    share the work and a crashed worker's rows are picked up again; the
+    idempotency key makes a second enqueue of the same message a no-op.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[NotificationChannel] = mapped_column(str_enum(NotificationChannel))
+    recipient: Mapped[str] = mapped_column(String(300))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    status: Mapped[NotificationStatus] = mapped_column(
+        str_enum(NotificationStatus), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,33 @@
+"""AppTest helpers: run app.py against a private copy of the demo desk, signed in by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO_ROOT
+
+APP = str(REPO_ROOT / "app.py")
+
+
+def sign_in(at: AppTest, login: str, password: str) -> AppTest:
+    at.text_input(key="login_name").input(login)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    return at.run()
+
+
+@pytest.fixture
+def app_as(demo_db, monkeypatch) -> Callable[[str], AppTest]:
+    """Start the app on the demo desk and sign in as the demo user with that login."""
+    url, report = demo_db
+    monkeypatch.setenv("SHIFTDESK_DATABASE_URL", url)
+    passwords = {login.login: login.password for login in report.logins}
+
+    def start(login: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        return sign_in(at, login, passwords[login])
+
+    return start

@@ -1,0 +1,128 @@
+"""The demo desk: reproducible from its seed, idempotent, all-or-nothing."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+
+import shiftdesk.demo.seed as seed_module
+from shiftdesk.auth import authenticate
+from shiftdesk.demo.seed import seed_demo
+from store.db import make_engine, make_session_factory, session_scope
+from store.schema import Base, Employee, Queue, ShiftType, Site, Ticket, User
+from tests.conftest import FIXED_NOW, fresh_database_url
+
+VOLATILE = {("users", "password_hash"), ("users", "last_login_at")}
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple]]:
+    dump = {}
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE]
+            dump[table.name] = [tuple(row) for row in connection.execute(select(*columns).order_by(*table.primary_key))]
+    return dump
+
+
+def _seed(url: str, **kwargs) -> seed_module.SeedReport:
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        report = seed_demo(session, now=FIXED_NOW, **kwargs)
+    engine.dispose()
+    return report
+
+
+def test_same_seed_same_desk(request, tmp_path) -> None:
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    first = fresh_database_url("sqlite", request, tmp_path / "a")
+    second = fresh_database_url("sqlite", request, tmp_path / "b")
+    _seed(first)
+    _seed(second)
+    assert _dump(make_engine(first)) == _dump(make_engine(second))
+    third = fresh_database_url("sqlite", request, tmp_path / "c")
+    _seed(third, seed=7)
+    assert _dump(make_engine(third))["tickets"] != _dump(make_engine(first))["tickets"]
+
+
+def test_demo_desk_is_what_a_planner_expects(demo_db) -> None:
+    url, report = demo_db
+    with make_session_factory(make_engine(url))() as session:
+        assert session.scalar(select(Site.time_zone)) == "Asia/Shanghai"
+        employees = session.scalars(select(Employee)).all()
+        assert len(employees) == 40
+        skill_counts = Counter(len(e.skills) for e in employees)
+        assert skill_counts[1] < 40 and sum(n for k, n in skill_counts.items() if k >= 2) >= 15  # multi-skilled
+        assert len({es.skill.code for e in employees for es in e.skills}) == 5
+        assert sum(1 for e in employees for es in e.skills if es.level == 5) >= 5  # seniors
+        night = session.scalars(select(ShiftType).where(ShiftType.is_night)).one()
+        assert night.start_local.hour * 60 + night.duration_minutes > 24 * 60  # crosses midnight
+        assert {u.role.value for u in session.scalars(select(User))} == {"agent", "planner", "manager", "admin"}
+        days = session.execute(
+            select(func.min(Ticket.created_at), func.max(Ticket.created_at))
+        ).one()
+        assert (days[1] - days[0]).days >= 16 * 7 - 1
+        assert session.scalar(select(func.count()).select_from(Queue)) == 7
+    assert {login.role for login in report.logins} == {"agent", "planner", "manager", "admin"}
+
+
+def test_promotion_day_stands_out_at_about_five_times(demo_db) -> None:
+    url, _ = demo_db
+    with make_session_factory(make_engine(url))() as session:
+        created = session.scalars(select(Ticket.created_at)).all()
+    per_day = Counter(t.astimezone(ZoneInfo("Asia/Shanghai")).date() for t in created)
+    promo = max(per_day, key=per_day.__getitem__)
+    assert (promo.month, promo.day) == (11, 11)
+    same_weekday = [n for d, n in per_day.items() if d.weekday() == promo.weekday() and d != promo]
+    ratio = per_day[promo] / statistics.median(same_weekday)
+    assert 3.5 < ratio < 6.5
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_seeding_twice_changes_nothing_and_reset_rebuilds(backend, request, tmp_path) -> None:
+    url = fresh_database_url(backend, request, tmp_path)
+    first = _seed(url)
+    assert first.seeded
+    before = _dump(make_engine(url))
+    again = _seed(url)
+    assert not again.seeded and "nothing changed" in again.message
+    assert _dump(make_engine(url)) == before
+    reset = _seed(url, reset=True)
+    assert reset.seeded
+    with make_session_factory(make_engine(url))() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 1
+        assert session.scalar(select(func.count()).select_from(Employee)) == 40
+
+
+def test_failure_part_way_leaves_nothing(sqlite_url, monkeypatch) -> None:
+    def broken(**_kwargs):
+        raise RuntimeError("disk full while generating history")
+
+    monkeypatch.setattr(seed_module, "generate_tickets", broken)
+    with pytest.raises(RuntimeError):
+        _seed(sqlite_url)
+    with make_session_factory(make_engine(sqlite_url))() as session:
+        for table in Base.metadata.sorted_tables:
+            assert session.scalar(select(func.count()).select_from(table)) == 0, table.name
+
+
+def test_login_accepts_the_printed_password_and_refuses_a_wrong_one(demo_db) -> None:
+    url, report = demo_db
+    manager = next(login for login in report.logins if login.role == "manager")
+    factory = make_session_factory(make_engine(url))
+    with session_scope(factory) as session:
+        assert authenticate(session, "manager", manager.password + "x", FIXED_NOW) is None
+        assert authenticate(session, "nobody", manager.password, FIXED_NOW) is None
+        user = authenticate(session, "Manager ", manager.password, FIXED_NOW)
+        assert user is not None and user.role.value == "manager"
+    with factory() as session:
+        stored = session.scalars(select(User).where(User.login == "manager")).one()
+        assert stored.password_hash.startswith("$argon2id$") and manager.password not in stored.password_hash
+        assert stored.last_login_at == FIXED_NOW
+
+

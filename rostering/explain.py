@@ -1,0 +1,166 @@
+"""Explanations in a planner's words.
+
+- `explain_conflict`: the hard requirements found to conflict (a small set
+  from CP-SAT's sufficient assumptions, see `rostering.solve.find_conflict`),
+  each phrased with its context, e.g. "Sat 12 Oct night needs 2 technical
+  agents; only 1 eligible agent is neither on leave nor in rest".
+- `explain_costs`: for a roster, the broken soft rules with their cost, worst
+  first, with neighbouring under-covered intervals merged into one line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rostering.calendar import Calendar, calendar_of
+from rostering.domain import EmployeeId, Problem, ShiftTypeId, SkillId
+from rostering.model.terms import Requirement
+from rostering.validate import RULE_LABELS, Cost, Report
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One line for the planner. `cost` is set for soft rules (objective
+    units); conflict lines have none."""
+
+    rule: str
+    text: str
+    cost: int | None = None
+    employee: EmployeeId | None = None
+    day: int | None = None
+    shift: ShiftTypeId | None = None
+    skill: SkillId | None = None
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:g} h"
+
+
+def _night_candidates(cal: Calendar, night: int, skill: SkillId) -> tuple[list, list, list]:
+    """(eligible, on_leave, in_rest) employees for a skill on a night: those
+    who hold the skill for a night-covering shift type that day, those of
+    them on leave or unavailable, and those still resting after history."""
+    covering = [s for s in cal.shift_ids
+                if any(i in set(cal.night_intervals) for i in cal.covered_intervals(night, s))]
+    eligible, leave, rest = [], [], []
+    for e in cal.employee_ids:
+        shifts = [s for s in covering if skill in cal.skill_options(e, s)]
+        if not shifts:
+            continue
+        eligible.append(e)
+        if all(cal.blocked_reason(e, night, s) for s in shifts):
+            leave.append(e)
+            continue
+        blocked_by_history = set()
+        for (he, hd), a in cal.history.items():
+            if he == e:
+                blocked_by_history |= {c.later_shift for c in cal.conflicts_after(hd, a.shift)
+                                       if c.later_day == night}
+        if all(s in blocked_by_history for s in shifts):
+            rest.append(e)
+    return eligible, leave, rest
+
+
+def _phrase(cal: Calendar, req: Requirement) -> str:
+    name = cal.employee_by_id[req.employee].label if req.employee else ""
+    c = cal.employee_by_id[req.employee].contract if req.employee else None
+    rule = req.rule
+    if rule == "night_cover":
+        need = next(nm.required for nm in cal.problem.rules.night_minimums if nm.skill == req.skill)
+        eligible, leave, rest = _night_candidates(cal, req.day, req.skill)
+        free = len(eligible) - len(leave) - len(rest)
+        agents = "agent" if need == 1 else "agents"
+        head = f"{cal.day_label(req.day)} night needs {need} {req.skill} {agents}"
+        if free < need:
+            verb = "is" if free == 1 else "are"
+            return (f"{head}; only {free} eligible agent{'' if free == 1 else 's'} {verb} "
+                    f"neither on leave nor in rest ({len(leave)} on leave, {len(rest)} in rest)")
+        return f"{head}; {free} eligible agents are free that night but other rules limit them"
+    if rule == "time_off":
+        t = cal.time_off.get((req.employee, req.day))
+        return f"{name} is on {t.reason if t else 'leave'} on {cal.day_label(req.day)}"
+    if rule == "unavailable":
+        return f"{name} is not available for {req.shift or 'any shift'} on {cal.day_label(req.day)}"
+    if rule == "min_rest":
+        text = f"{name} needs {_hours(cal.problem.rules.min_rest_min)} rest between shifts"
+        last = [a for (e, d), a in cal.history.items() if e == req.employee]
+        if last:
+            a = max(last, key=lambda a: a.day)
+            text += f" (last worked {a.shift} on {cal.day_label(a.day)})"
+        return text
+    if rule == "forbidden_succession":
+        pairs = ", ".join(f"{a} then {b}" for a, b in sorted(cal.problem.rules.forbidden_successions))
+        return f"{name} may not work these successions: {pairs}"
+    if rule == "max_shifts_per_type":
+        return f"{name} works at most {c.max_shifts_per_type[req.shift]} {req.shift} shifts"
+    if rule.startswith(("min_minutes", "max_minutes")):
+        where = "in the roster" if req.week is None else \
+            f"in the week of {cal.day_label(cal.weeks[req.week][0])}"
+        if rule.startswith("min"):
+            lo = c.min_minutes_horizon if req.week is None else c.min_minutes_week
+            return f"{name} must work at least {_hours(lo)} {where}"
+        hi = c.max_minutes_horizon if req.week is None else c.max_minutes_week
+        return f"{name} may work at most {_hours(hi)} {where}"
+    if rule == "max_consecutive_days":
+        tail = 0
+        d = -1
+        while (req.employee, d) in cal.history:
+            tail += 1
+            d -= 1
+        extra = f", and worked the last {tail} day(s) before" if tail else ""
+        return f"{name} works at most {c.max_consecutive_days} days in a row{extra}"
+    if rule == "min_consecutive_days":
+        return f"{name} works at least {c.min_consecutive_days} days in a row"
+    if rule == "min_consecutive_days_off":
+        return f"{name} takes at least {c.min_consecutive_days_off} days off in a row"
+    if rule == "max_weekends":
+        return f"{name} works at most {c.max_weekends} weekend(s)"
+    if rule == "max_nights_week":
+        return f"{name} works at most {c.max_nights_week} night(s) per week"
+    return f"{RULE_LABELS.get(rule, rule)} ({name})"
+
+
+def explain_conflict(problem: Problem, core: list[Requirement]) -> list[Explanation]:
+    """Phrase a conflicting set of requirements, coverage needs first."""
+    cal = calendar_of(problem)
+    order = {"night_cover": 0, "time_off": 1, "unavailable": 2}
+    ranked = sorted(core, key=lambda r: (order.get(r.rule, 3), r.day or 0, r.employee or ""))
+    return [Explanation(r.rule, _phrase(cal, r), None, r.employee, r.day, r.shift, r.skill)
+            for r in ranked]
+
+
+def _merge_intervals(cal: Calendar, costs: list[Cost]) -> list[Explanation]:
+    """One line per run of neighbouring intervals with the same rule and skill."""
+    out = []
+    by_key: dict[tuple[str, SkillId | None], list[Cost]] = defaultdict(list)
+    for c in costs:
+        by_key[(c.rule, c.skill)].append(c)
+    for (rule, skill), items in by_key.items():
+        items.sort(key=lambda c: c.interval)
+        runs: list[list[Cost]] = []
+        for c in items:
+            if runs and c.interval == runs[-1][-1].interval + 1:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        word = "short" if rule == "interval_under_cover" else "over"
+        for run in runs:
+            end = cal.interval_start(run[-1].interval + 1).astimezone(cal.zone)
+            total = sum(c.cost for c in run)
+            out.append(Explanation(rule, f"{cal.interval_label(run[0].interval)}-{end:%H:%M} "
+                                   f"{skill}: {word} in {len(run)} interval(s) (cost {total})",
+                                   total, None, run[0].day, None, skill))
+    return out
+
+
+def explain_costs(problem: Problem, report: Report, limit: int | None = 50) -> list[Explanation]:
+    """Broken soft rules with their cost, worst first (at most `limit`)."""
+    cal = calendar_of(problem)
+    interval_costs = [c for c in report.costs if c.rule.startswith("interval_")]
+    out = _merge_intervals(cal, interval_costs) if interval_costs else []
+    out += [Explanation(c.rule, f"{RULE_LABELS[c.rule]}: {c.message} (cost {c.cost})", c.cost,
+                        c.employee, c.day, c.shift, c.skill)
+            for c in report.costs if not c.rule.startswith("interval_")]
+    out.sort(key=lambda x: -(x.cost or 0))
+    return out if limit is None else out[:limit]

@@ -24,6 +24,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "shiftdesk.commands.db",
     "shiftdesk.commands.demo",
+    "shiftdesk.commands.user",
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
 ]

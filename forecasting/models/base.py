@@ -1,0 +1,206 @@
+"""The one model API: `fit(y) -> self`, `predict(h, level) -> frame`.
+
+`y` is a pandas Series of arrivals per interval indexed by tz-aware local
+timestamps (the open intervals only; closed periods simply have no entries).
+`predict(h)` takes either the future timestamps to forecast or a number of
+open intervals to step ahead, and returns a frame indexed by those timestamps
+with `mean`, `lo<level>` and `hi<level>` columns (arrivals per interval).
+
+Subclasses only turn a `DayMatrix` into point forecasts for whole future
+days. The base class handles everything they share: special-day multipliers,
+interval calibration from inner one-week-ahead refits (memoised, so a
+rolling-origin backtest refits each training cut once), and mapping days back
+to timestamps.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendar import DayCalendar
+from forecasting.daymatrix import DayMatrix, build_day_matrix
+from forecasting.errors import ForecastError
+from forecasting.grid import interval_range, local_dates, slot_of_day
+from forecasting.intervals import Calibration, calibrate
+from forecasting.open_hours import OpenHours, infer_open_hours
+
+DEFAULT_LEVELS = (80, 95)
+WEEK = pd.Timedelta(days=7)
+# Inner weeks whose one-week-ahead errors calibrate the intervals.
+CALIBRATION_WEEKS = 4
+# The shortest training cut worth refitting on for calibration.
+MIN_TRAIN_DAYS = 14
+
+
+class ForecastModel:
+    """Base of every forecaster; subclasses implement `_fit_matrix` and `_predict_days`."""
+
+    name: ClassVar[str]
+    # True for models that estimate holiday and event effects themselves.
+    learns_special_days: ClassVar[bool] = False
+    # Baselines always run, even past a backtest's time limit.
+    is_baseline: ClassVar[bool] = False
+
+    def __init__(self, calendar: DayCalendar | None = None) -> None:
+        self.calendar = calendar or DayCalendar()
+        self._memo: dict[tuple, np.ndarray] = {}
+        self._matrix: DayMatrix | None = None
+
+    # ----- what subclasses provide ------------------------------------------------
+    def _fit_matrix(self, matrix: DayMatrix) -> None:
+        """Estimate the model from a day x slot history."""
+        raise NotImplementedError
+
+    def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Point forecasts, days x slots, for future naive local dates after the history."""
+        raise NotImplementedError
+
+    # ----- the public API -------------------------------------------------------------
+    def fit(self, y: pd.Series) -> Self:
+        """Fit on a series of counts per open interval (tz-aware local index)."""
+        matrix = build_day_matrix(y, self.calendar)
+        self._fit_on(matrix)
+        self._open_hours = infer_open_hours(y.index, _weekdays_of(y.index, self.calendar), matrix.interval_min)
+        self._last = y.index[-1]
+        self.calibration = self._calibrate(matrix)
+        return self
+
+    def predict(self, h: int | pd.DatetimeIndex, level: tuple[int, ...] | list[int] = DEFAULT_LEVELS) -> pd.DataFrame:
+        """Forecast the given future timestamps, or the next `h` open intervals.
+
+        Returns `mean` and, per level (%), `lo<level>`/`hi<level>` arrivals per interval.
+        """
+        if self._matrix is None:
+            raise ForecastError(f"model {self.name} must be fitted before predict")
+        index = h if isinstance(h, pd.DatetimeIndex) else self._next_open_intervals(int(h))
+        mean = self.point_forecast(index)
+        frame = pd.DataFrame({"mean": mean}, index=index)
+        for lvl in level:
+            lo, hi = self.calibration.bounds(mean, int(lvl))
+            frame[f"lo{lvl}"], frame[f"hi{lvl}"] = lo, hi
+        return frame
+
+    def point_forecast(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """Mean arrivals for each future timestamp (tz-aware, in the history's zone)."""
+        if len(index) == 0:
+            return np.zeros(0)
+        index = index.tz_convert(self._matrix.zone)
+        dates = local_dates(index)
+        days = pd.DatetimeIndex(dates.unique())
+        rows = self._days_with_effects(self._matrix, days)
+        row_of = pd.Series(np.arange(len(days)), index=days)
+        values = rows[row_of.loc[dates].to_numpy(), slot_of_day(index, self._matrix.interval_min)]
+        return np.nan_to_num(np.maximum(values, 0.0))
+
+    # ----- shared machinery --------------------------------------------------------------
+    def _fit_on(self, matrix: DayMatrix) -> None:
+        self._matrix = matrix
+        self._fit_matrix(matrix)
+        self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
+
+    def _days_with_effects(self, matrix: DayMatrix, days: pd.DatetimeIndex) -> np.ndarray:
+        labels = self.calendar.labels(days)
+        weekdays = self.calendar.effective_weekdays(days, labels)
+        rows = self._predict_days(days, weekdays, labels)
+        factors = np.array([self._day_factor(label) for label in labels])
+        return rows * factors[:, None]
+
+    def _day_factor(self, label: str) -> float:
+        if label in self.calendar.given_multipliers:
+            return self.calendar.given_multipliers[label]
+        return self._multipliers.get(label, 1.0)
+
+    def week_after(self, matrix: DayMatrix) -> np.ndarray:
+        """Point forecast (7 x slots) for the week after `matrix`, fitted on `matrix` alone.
+
+        Memoised on the history cut so rolling-origin evaluation and interval
+        calibration never refit the same cut twice.
+        """
+        key = (matrix.dates[0], matrix.dates[-1], len(matrix.dates), float(np.nansum(matrix.values)))
+        if key not in self._memo:
+            inner = copy.copy(self)
+            inner._fit_on(matrix)
+            days = pd.date_range(matrix.end, periods=7, freq="D")
+            self._memo[key] = inner._days_with_effects(matrix, days)
+        return self._memo[key]
+
+    def _calibrate(self, matrix: DayMatrix) -> Calibration:
+        actual, mean = inner_errors(self, matrix, CALIBRATION_WEEKS)
+        return calibrate(actual, mean)
+
+    def _next_open_intervals(self, h: int) -> pd.DatetimeIndex:
+        step = pd.Timedelta(minutes=self._matrix.interval_min)
+        start, found = self._last + step, []
+        while len(found) < h:
+            chunk = interval_range(start, start + WEEK, self._matrix.interval_min)
+            found.extend(chunk[self._open_hours.is_open(chunk, _weekdays_of(chunk, self.calendar))])
+            start += WEEK
+        return pd.DatetimeIndex(found[:h])
+
+
+def _weekdays_of(index: pd.DatetimeIndex, calendar: DayCalendar) -> np.ndarray:
+    """Effective weekday of each timestamp's local date."""
+    dates = local_dates(index)
+    days = pd.DatetimeIndex(dates.unique())
+    lookup = pd.Series(calendar.effective_weekdays(days), index=days)
+    return lookup.loc[dates].to_numpy()
+
+
+def truncate(matrix: DayMatrix, before: pd.Timestamp) -> DayMatrix:
+    """The part of a DayMatrix on dates before the naive local midnight `before`."""
+    keep = matrix.dates < before
+    return DayMatrix(
+        matrix.values[keep], matrix.dates[keep], matrix.weekdays[keep], matrix.labels[keep],
+        matrix.usable[keep], matrix.interval_min, matrix.zone,
+    )
+
+
+def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Actuals and one-week-ahead forecasts over the last `weeks` weeks of `matrix`.
+
+    Anomalous days (flagged outages) are left out: they say nothing about demand.
+    """
+    actual, mean = [], []
+    for k in range(1, weeks + 1):
+        origin = matrix.end - k * WEEK
+        cut = truncate(matrix, origin)
+        if len(cut.dates) == 0 or (origin - cut.dates[0]).days < MIN_TRAIN_DAYS:
+            break
+        forecast = model.week_after(cut)
+        rows = np.flatnonzero((matrix.dates >= origin) & (matrix.dates < origin + WEEK))
+        keep = rows[matrix.usable[rows] | (matrix.labels[rows] != "")]
+        offsets = (matrix.dates[keep] - origin).days
+        observed = matrix.values[keep]
+        predicted = forecast[offsets]
+        cells = ~np.isnan(observed) & ~np.isnan(predicted)
+        actual.append(observed[cells])
+        mean.append(predicted[cells])
+    if not actual:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0)
+
+
+def learned_multipliers(matrix: DayMatrix, calendar: DayCalendar) -> dict[str, float]:
+    """Effect of each special-day label seen in history: its totals over ordinary-day medians.
+
+    The baseline of an occurrence is the median total of ordinary days with the
+    same effective weekday within five weeks either side.
+    """
+    totals = matrix.totals
+    out: dict[str, float] = {}
+    for label in calendar.learned_labels:
+        rows = np.flatnonzero(matrix.labels == label)
+        actual = baseline = 0.0
+        for row in rows:
+            near = matrix.usable & (matrix.weekdays == matrix.weekdays[row])
+            near &= np.abs((matrix.dates - matrix.dates[row]).days) <= 35
+            if near.any():
+                actual += totals[row]
+                baseline += float(np.median(totals[near]))
+        if baseline > 0:
+            out[label] = actual / baseline
+    return out

@@ -9,9 +9,10 @@ Each step is anchored to a clock's warn_at or due_at plus an offset in real
 (wall-clock) minutes: a manager notified "an hour after the breach" is told an
 hour later even outside business hours; quiet hours are the notifier's job.
 
-`plan_escalation` is pure: given the snapshot, one clock's status, the
-idempotency keys already fired and `now`, it returns the steps due now and
-the time of the next one, for the worker's next wake-up. Steps fire in order:
+`plan_escalation` is pure: given the snapshot, one SLA clock (from
+`tickets.sla.compute_schedule`), the idempotency keys already fired and `now`,
+it returns the steps due now and the time of the next one, for the worker's
+next wake-up. Steps fire in order:
 a step never fires before an earlier one, even if its own offset is earlier.
 Nothing fires while the clock is met (answered / solved) or paused (pending).
 
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from tickets.sla import ClockState, MetricStatus
+from tickets.sla import MetricClock
 from tickets.sla_policy import Metric
 from tickets.validation import (
     TicketDataError,
@@ -206,7 +207,7 @@ def idempotency_key(ticket_id: int | str, metric: Metric, cycle: int, step_id: s
 
 
 def plan_escalation(
-    snapshot: EscalationSnapshot, status: MetricStatus, fired: Collection[str], now: datetime
+    snapshot: EscalationSnapshot, clock: MetricClock, fired: Collection[str], now: datetime
 ) -> EscalationPlan:
     """The snapshot's steps due at `now` for one clock, skipping keys in `fired`.
 
@@ -216,9 +217,8 @@ def plan_escalation(
     recomputes after any ticket change (a reply, a pause, a tier change).
     """
     now = as_utc(now, "now")
-    clock = status.clock
-    if status.state in (ClockState.MET, ClockState.MET_LATE) or status.paused:
-        return EscalationPlan((), None)
+    if clock.fulfilled_at is not None or clock.paused_since is not None:
+        return EscalationPlan((), None)  # met (answered / solved), or waiting on the customer
     due: list[DueStep] = []
     earliest = clock.started_at
     for step in snapshot.steps:
@@ -239,7 +239,9 @@ def _choice(enum: type[_Choice], value: Any, field_name: str) -> _Choice:
     try:
         return enum(value)
     except ValueError:
-        raise EscalationError(field_name, f"expected one of {', '.join(e.value for e in enum)}, got {value!r}") from None
+        raise EscalationError(
+            field_name, f"expected one of {', '.join(e.value for e in enum)}, got {value!r}"
+        ) from None
 
 
 def _ticket_id(value: Any, field_name: str) -> int | str:

@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tickets.validation import (
     TicketDataError,
     as_utc,
-    expect_int,
     expect_list,
     expect_mapping,
     expect_str,
@@ -190,9 +189,7 @@ class BusinessCalendar:
 
     # -- operations ---------------------------------------------------------
 
-    def add_business_minutes(
-        self, start: datetime, minutes: float, *, pauses: Iterable[Interval] = ()
-    ) -> datetime:
+    def add_business_minutes(self, start: datetime, minutes: float, *, pauses: Iterable[Interval] = ()) -> datetime:
         """The UTC instant at which `minutes` of business time have elapsed since `start`.
 
         Time inside `pauses` does not count. With `minutes == 0` the answer is
@@ -212,9 +209,7 @@ class BusinessCalendar:
             remaining -= seg_end - seg_start
         raise AssertionError("open segments never run out")  # pragma: no cover - guarded in __post_init__
 
-    def business_time_between(
-        self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()
-    ) -> timedelta:
+    def business_time_between(self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()) -> timedelta:
         """Business time in [start, end) outside `pauses`, exact to the microsecond."""
         start, end = as_utc(start, "start"), as_utc(end, "end")
         if end < start:
@@ -226,9 +221,7 @@ class BusinessCalendar:
             total += min(seg_end, end) - seg_start
         return total
 
-    def business_minutes_between(
-        self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()
-    ) -> float:
+    def business_minutes_between(self, start: datetime, end: datetime, *, pauses: Iterable[Interval] = ()) -> float:
         """`business_time_between` in minutes (fractional below a minute)."""
         return self.business_time_between(start, end, pauses=pauses).total_seconds() / 60
 
@@ -299,12 +292,18 @@ class BusinessCalendar:
             reject_unknown_keys(data, {"kind", "zone"}, field_name, CalendarError)
             return cls(zone=zone)
         if kind != KIND_BUSINESS_HOURS:
-            raise CalendarError(f"{field_name}.kind", f"expected '{KIND_24X7}' or '{KIND_BUSINESS_HOURS}', got {kind!r}")
-        reject_unknown_keys(data, {"kind", "zone", "weekly_hours", "holidays", "makeup_days"}, field_name, CalendarError)
+            raise CalendarError(
+                f"{field_name}.kind", f"expected '{KIND_24X7}' or '{KIND_BUSINESS_HOURS}', got {kind!r}"
+            )
+        reject_unknown_keys(
+            data, {"kind", "zone", "weekly_hours", "holidays", "makeup_days"}, field_name, CalendarError
+        )
         weekly = _parse_weekly_hours(data.get("weekly_hours"), f"{field_name}.weekly_hours")
         holidays = frozenset(
             _parse_date(value, f"{field_name}.holidays[{index}]")
-            for index, value in enumerate(expect_list(data.get("holidays", []), f"{field_name}.holidays", CalendarError))
+            for index, value in enumerate(
+                expect_list(data.get("holidays", []), f"{field_name}.holidays", CalendarError)
+            )
         )
         makeup_field = f"{field_name}.makeup_days"
         makeup = {
@@ -345,7 +344,9 @@ def with_public_holidays(
     try:
         table = holidays_package.country_holidays(country, subdiv=subdiv, years=wanted)
     except NotImplementedError as error:
-        raise CalendarError("country", f"the holidays package has no calendar for {country!r}/{subdiv!r}: {error}") from None
+        raise CalendarError(
+            "country", f"the holidays package has no calendar for {country!r}/{subdiv!r}: {error}"
+        ) from None
     closed = {day for day in table if day.year in wanted}
     # The package keeps make-up days of other years in this set too; keep ours only.
     makeup = {day: weekday for day in table.weekend_workdays if day.year in wanted and day not in closed}
@@ -363,7 +364,9 @@ def merge_intervals(intervals: Iterable[Interval], field_name: str) -> list[Inte
         start = as_utc(interval[0], f"{field_name}[{index}].start")
         end = as_utc(interval[1], f"{field_name}[{index}].end")
         if end < start:
-            raise CalendarError(f"{field_name}[{index}]", f"ends {end.isoformat()} before it starts {start.isoformat()}")
+            raise CalendarError(
+                f"{field_name}[{index}]", f"ends {end.isoformat()} before it starts {start.isoformat()}"
+            )
         checked.append((start, end))
     merged: list[Interval] = []
     for start, end in sorted(checked):

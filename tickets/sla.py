@@ -250,12 +250,14 @@ def _clock(
         paused_since = max(open_pause, started_at)
     closed_pauses = tuple(merge_intervals(pauses, "pauses"))
     calendar = tier.calendar
-    due_at = calendar.add_business_minutes(started_at, target, pauses=closed_pauses)
-    warn_at = calendar.add_business_minutes(started_at, tier.warning.warn_after_minutes(target), pauses=closed_pauses)
+    due_at: datetime | None = calendar.add_business_minutes(started_at, target, pauses=closed_pauses)
+    warn_at: datetime | None = calendar.add_business_minutes(
+        started_at, tier.warning.warn_after_minutes(target), pauses=closed_pauses
+    )
     if paused_since is not None:
         # Computed as if the open pause did not exist: right only if reached before it began.
-        due_at = due_at if due_at <= paused_since else None
-        warn_at = warn_at if warn_at <= paused_since else None
+        due_at = due_at if due_at and due_at <= paused_since else None
+        warn_at = warn_at if warn_at and warn_at <= paused_since else None
     return MetricClock(
         metric=metric,
         cycle=cycle,
@@ -297,7 +299,9 @@ def _checked_history(history: Sequence[TicketEvent]) -> list[TicketEvent]:
         if not isinstance(event, TicketEvent):
             raise SlaHistoryError(name, f"not a ticket event: {event!r}")
         if isinstance(event, TicketCreated | StatusChanged) and event.status not in KNOWN_STATUSES:
-            raise SlaHistoryError(f"{name}.status", f"unknown status {event.status!r}; use {', '.join(sorted(KNOWN_STATUSES))}")
+            raise SlaHistoryError(
+                f"{name}.status", f"unknown status {event.status!r}; use {', '.join(sorted(KNOWN_STATUSES))}"
+            )
         if isinstance(event, TicketCreated) and not isinstance(event.attributes, TicketAttributes):
             raise SlaHistoryError(f"{name}.attributes", "expected TicketAttributes")
         if isinstance(event, AttributesChanged):
@@ -390,8 +394,4 @@ def sla_status(policy: SlaPolicy, history: Sequence[TicketEvent], now: datetime)
     latest = max(as_utc(event.at, "history.at") for event in history)
     if now < latest:
         raise SlaHistoryError("now", f"{now.isoformat()} is before the last event at {latest.isoformat()}")
-    return {
-        metric: metric_status(clock, now)
-        for metric in Metric
-        if (clock := schedule.current(metric)) is not None
-    }
+    return {metric: metric_status(clock, now) for metric in Metric if (clock := schedule.current(metric)) is not None}

@@ -59,7 +59,14 @@ class TicketAttributes:
 
 
 ATTRIBUTE_NAMES = tuple(item.name for item in fields(TicketAttributes))
-TIER_KEYS = {"name", "conditions", *(metric.target_key for metric in Metric), "warn_share", "warn_minutes_before", "calendar"}
+TIER_KEYS = {
+    "name",
+    "conditions",
+    *(metric.target_key for metric in Metric),
+    "warn_share",
+    "warn_minutes_before",
+    "calendar",
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,9 @@ class SlaTier:
             if not values:
                 raise SlaPolicyError(f"conditions.{attribute}", "empty list matches nothing; drop the key to match any")
         object.__setattr__(
-            self, "conditions", {key: frozenset(v.casefold() for v in values) for key, values in self.conditions.items()}
+            self,
+            "conditions",
+            {key: frozenset(v.casefold() for v in values) for key, values in self.conditions.items()},
         )
 
     def matches(self, attributes: TicketAttributes) -> bool:
@@ -180,7 +189,9 @@ class SlaPolicy:
     def from_dict(cls, data: Any, field_name: str = "policy") -> SlaPolicy:
         data = expect_mapping(data, field_name, SlaPolicyError)
         reject_unknown_keys(data, {"tiers"}, field_name, SlaPolicyError)
-        return cls.from_tiers(expect_list(data.get("tiers"), f"{field_name}.tiers", SlaPolicyError), f"{field_name}.tiers")
+        return cls.from_tiers(
+            expect_list(data.get("tiers"), f"{field_name}.tiers", SlaPolicyError), f"{field_name}.tiers"
+        )
 
     @classmethod
     def from_tiers(cls, rows: Iterable[Any], field_name: str = "tiers") -> SlaPolicy:

@@ -79,9 +79,7 @@ def expect_int(value: Any, field: str, error: type[TicketDataError]) -> int:
     return value
 
 
-def reject_unknown_keys(
-    data: Mapping[str, Any], allowed: set[str], field: str, error: type[TicketDataError]
-) -> None:
+def reject_unknown_keys(data: Mapping[str, Any], allowed: set[str], field: str, error: type[TicketDataError]) -> None:
     """Refuse keys we do not read, so a misspelt setting is an error, not silently ignored."""
     unknown = sorted(set(data) - allowed)
     if unknown:

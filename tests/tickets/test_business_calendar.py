@@ -234,12 +234,21 @@ def test_end_before_start_is_refused() -> None:
         ({"kind": "24x7", "zone": "Mars/Olympus"}, "calendar.zone"),
         ({"kind": "weekly"}, "calendar.kind"),
         ({"kind": "business_hours", "weekly_hours": {"monday": OFFICE}}, "calendar.weekly_hours"),
-        ({"kind": "business_hours", "weekly_hours": {"mon": [["09:00", "25:00"]]}}, r"calendar.weekly_hours.mon\[0\]\[1\]"),
-        ({"kind": "business_hours", "weekly_hours": {"mon": [["9am", "18:00"]]}}, r"calendar.weekly_hours.mon\[0\]\[0\]"),
+        (
+            {"kind": "business_hours", "weekly_hours": {"mon": [["09:00", "25:00"]]}},
+            r"calendar.weekly_hours.mon\[0\]\[1\]",
+        ),
+        (
+            {"kind": "business_hours", "weekly_hours": {"mon": [["9am", "18:00"]]}},
+            r"calendar.weekly_hours.mon\[0\]\[0\]",
+        ),
         ({"kind": "business_hours", "weekly_hours": {"mon": [["09:00", "09:00"]]}}, r"calendar.weekly_hours.mon\[0\]"),
         ({"kind": "business_hours", "weekly_hours": {}}, "calendar.weekly_hours"),
         ({"kind": "business_hours", "weekly_hours": {"mon": OFFICE}, "holidays": "2026-10-01"}, "calendar.holidays"),
-        ({"kind": "business_hours", "weekly_hours": {"mon": OFFICE}, "holidays": ["01/10/2026"]}, r"calendar.holidays\[0\]"),
+        (
+            {"kind": "business_hours", "weekly_hours": {"mon": OFFICE}, "holidays": ["01/10/2026"]},
+            r"calendar.holidays\[0\]",
+        ),
         (
             {"kind": "business_hours", "weekly_hours": {"mon": OFFICE}, "makeup_days": {"2026-09-20": "monday"}},
             "calendar.makeup_days.2026-09-20",
@@ -301,9 +310,7 @@ awkward_berlin = BusinessCalendar.business_hours(
     makeup_days={date(2026, 4, 4): "mon"},
 )
 calendars = st.sampled_from([plain, nights, awkward_berlin, BusinessCalendar.always_open()])
-instants = st.datetimes(
-    min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
-)
+instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC))
 minutes = st.integers(min_value=0, max_value=20 * 24 * 60)
 
 
@@ -323,8 +330,15 @@ def test_deadlines_are_monotone_in_the_target(calendar: BusinessCalendar, start:
 
 
 @settings(max_examples=100, deadline=None)
-@given(calendars, instants, st.timedeltas(timedelta(0), timedelta(days=15)), st.timedeltas(timedelta(0), timedelta(days=15)))
-def test_business_time_is_additive(calendar: BusinessCalendar, start: datetime, first: timedelta, second: timedelta) -> None:
+@given(
+    calendars,
+    instants,
+    st.timedeltas(timedelta(0), timedelta(days=15)),
+    st.timedeltas(timedelta(0), timedelta(days=15)),
+)
+def test_business_time_is_additive(
+    calendar: BusinessCalendar, start: datetime, first: timedelta, second: timedelta
+) -> None:
     middle, end = start + first, start + first + second
     assert calendar.business_time_between(start, end) == (
         calendar.business_time_between(start, middle) + calendar.business_time_between(middle, end)
@@ -332,7 +346,13 @@ def test_business_time_is_additive(calendar: BusinessCalendar, start: datetime, 
 
 
 @settings(max_examples=100, deadline=None)
-@given(calendars, instants, st.integers(1, 3 * 24 * 60), st.timedeltas(timedelta(0), timedelta(days=2)), st.timedeltas(timedelta(0), timedelta(days=2)))
+@given(
+    calendars,
+    instants,
+    st.integers(1, 3 * 24 * 60),
+    st.timedeltas(timedelta(0), timedelta(days=2)),
+    st.timedeltas(timedelta(0), timedelta(days=2)),
+)
 def test_pauses_never_bring_a_deadline_forward(
     calendar: BusinessCalendar, start: datetime, amount: int, pause_offset: timedelta, pause_length: timedelta
 ) -> None:

@@ -16,9 +16,11 @@ from tickets.sla import (
     AttributesChanged,
     ClockState,
     CustomerReplied,
+    MetricStatus,
     SlaHistoryError,
     StatusChanged,
     TicketCreated,
+    TicketEvent,
     compute_schedule,
     metric_status,
     sla_status,
@@ -45,7 +47,9 @@ def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI).astimezone(UTC)
 
 
-def attrs(priority: str = "normal", customer_tier: str = "standard", category: str = "inquiry", channel: str = "email") -> TicketAttributes:
+def attrs(
+    priority: str = "normal", customer_tier: str = "standard", category: str = "inquiry", channel: str = "email"
+) -> TicketAttributes:
     return TicketAttributes(priority=priority, customer_tier=customer_tier, category=category, channel=channel)
 
 
@@ -110,7 +114,9 @@ def test_normal_inquiry_on_saturday_is_due_on_the_make_up_sunday(brief: SlaPolic
 
 
 def test_vip_complaint_resolved_within_30_minutes_at_night(brief: SlaPolicy) -> None:
-    schedule = compute_schedule(brief, [TicketCreated(sh(2026, 10, 3, 2), attrs(customer_tier="vip", category="complaint"))])
+    schedule = compute_schedule(
+        brief, [TicketCreated(sh(2026, 10, 3, 2), attrs(customer_tier="vip", category="complaint"))]
+    )
     clock = schedule.current(RES)
     assert clock is not None and (clock.warn_at, clock.due_at) == (sh(2026, 10, 3, 2, 24), sh(2026, 10, 3, 2, 30))
     assert schedule.current(FR) is None  # the tier sets no first-response target
@@ -124,7 +130,7 @@ def test_device_down_contacted_within_an_hour_on_a_holiday(brief: SlaPolicy) -> 
 # -- states at now: pairs either side of each boundary -----------------------------
 
 
-def status_at(policy: SlaPolicy, history: list, now: datetime, metric: Metric = FR):  # noqa: ANN201
+def status_at(policy: SlaPolicy, history: list[TicketEvent], now: datetime, metric: Metric = FR) -> MetricStatus:
     return sla_status(policy, history, now)[metric]
 
 
@@ -190,7 +196,12 @@ def test_warning_at_a_custom_share() -> None:
 def test_pending_pauses_the_clock_and_the_deadline_is_unknown_meanwhile() -> None:
     history = [TicketCreated(MONDAY_10, attrs()), StatusChanged(sh(2026, 6, 1, 10, 30), "pending")]
     status = status_at(single_tier(first_response=120), history, sh(2026, 6, 1, 15))
-    assert (status.state, status.paused, status.clock.due_at, status.remaining_minutes) == (ClockState.PAUSED, True, None, 90)
+    assert (status.state, status.paused, status.clock.due_at, status.remaining_minutes) == (
+        ClockState.PAUSED,
+        True,
+        None,
+        90,
+    )
 
 
 def test_resuming_moves_the_deadline_by_the_paused_business_time() -> None:
@@ -250,7 +261,11 @@ def test_upgrade_past_the_new_target_is_breached_at_once(brief: SlaPolicy) -> No
         AttributesChanged(sh(2026, 6, 1, 11, 5), {"category": "device_down"}),
     ]
     status = status_at(brief, history, sh(2026, 6, 1, 11, 5))
-    assert (status.clock.tier, status.clock.due_at, status.state) == ("Device down", sh(2026, 6, 1, 11), ClockState.BREACHED)
+    assert (status.clock.tier, status.clock.due_at, status.state) == (
+        "Device down",
+        sh(2026, 6, 1, 11),
+        ClockState.BREACHED,
+    )
 
 
 def test_downgrade_gives_the_running_clock_the_new_calendar(brief: SlaPolicy) -> None:
@@ -294,11 +309,37 @@ def test_next_reply_runs_from_the_first_unanswered_customer_message() -> None:
     assert sla_status(policy, history, sh(2026, 6, 1, 14, 50))[NR].state is ClockState.WARNING
 
 
-def test_solving_meets_first_response_and_resolution_and_ends_the_wait() -> None:
+def test_a_customer_message_while_pending_starts_a_paused_wait() -> None:
+    policy = single_tier(next_reply=60)
+    history = [
+        TicketCreated(MONDAY_10, attrs()),
+        AgentReplied(sh(2026, 6, 1, 10, 10)),
+        StatusChanged(sh(2026, 6, 1, 10, 15), "pending"),
+        CustomerReplied(sh(2026, 6, 1, 11)),
+    ]
+    status = status_at(policy, history, sh(2026, 6, 1, 15), NR)
+    assert (status.state, status.elapsed_minutes, status.clock.due_at) == (ClockState.PAUSED, 0, None)
+    resumed = compute_schedule(policy, [*history, StatusChanged(sh(2026, 6, 1, 16), "open")]).current(NR)
+    assert resumed is not None and resumed.due_at == sh(2026, 6, 1, 17)
+
+
+def test_solving_without_a_reply_meets_first_response_and_resolution() -> None:
     policy = single_tier(first_response=120, resolution=480)
     history = [TicketCreated(MONDAY_10, attrs()), StatusChanged(sh(2026, 6, 1, 11), "solved")]
     states = {m: s.state for m, s in sla_status(policy, history, sh(2026, 6, 3)).items()}
     assert states == {FR: ClockState.MET, RES: ClockState.MET}
+
+
+def test_solving_ends_the_customers_wait_for_a_next_reply() -> None:
+    policy = single_tier(next_reply=60)
+    history = [
+        TicketCreated(MONDAY_10, attrs()),
+        AgentReplied(sh(2026, 6, 1, 10, 10)),
+        CustomerReplied(sh(2026, 6, 1, 10, 20)),
+        StatusChanged(sh(2026, 6, 1, 11, 30), "solved"),
+    ]
+    status = status_at(policy, history, sh(2026, 6, 3), NR)
+    assert (status.state, status.clock.fulfilled_at) == (ClockState.MET_LATE, sh(2026, 6, 1, 11, 30))
 
 
 def test_reopen_resumes_resolution_without_the_solved_period() -> None:
@@ -338,7 +379,9 @@ def test_events_out_of_order_are_replayed_by_time() -> None:
 
 def test_naive_event_time_is_refused_naming_the_event() -> None:
     with pytest.raises(NaiveDatetimeError, match=r"^history\[1\]\.at: "):
-        compute_schedule(single_tier(first_response=60), [TicketCreated(MONDAY_10, attrs()), AgentReplied(datetime(2026, 6, 1, 3))])
+        compute_schedule(
+            single_tier(first_response=60), [TicketCreated(MONDAY_10, attrs()), AgentReplied(datetime(2026, 6, 1, 3))]
+        )
 
 
 @pytest.mark.parametrize(
@@ -347,7 +390,10 @@ def test_naive_event_time_is_refused_naming_the_event() -> None:
         ([], "history"),
         ([AgentReplied(MONDAY_10)], "history"),
         ([TicketCreated(MONDAY_10, attrs()), StatusChanged(MONDAY_10, "waiting")], r"history\[1\]\.status"),
-        ([TicketCreated(MONDAY_10, attrs()), AttributesChanged(MONDAY_10, {"colour": "red"})], r"history\[1\]\.changes\.colour"),
+        (
+            [TicketCreated(MONDAY_10, attrs()), AttributesChanged(MONDAY_10, {"colour": "red"})],
+            r"history\[1\]\.changes\.colour",
+        ),
         ([TicketCreated(MONDAY_10, attrs()), AgentReplied(MONDAY_10 - timedelta(minutes=1))], "history"),
         ([TicketCreated(MONDAY_10, attrs()), TicketCreated(MONDAY_10, attrs())], "history"),
     ],
@@ -359,9 +405,9 @@ def test_inconsistent_history_is_refused(history: list, field: str) -> None:
 
 def test_now_before_the_last_event_is_refused() -> None:
     history = [TicketCreated(MONDAY_10, attrs()), AgentReplied(sh(2026, 6, 1, 11))]
-    with pytest.raises(SlaHistoryError, match="^now: "):
+    with pytest.raises(SlaHistoryError, match=r"^now: "):
         sla_status(single_tier(first_response=60), history, sh(2026, 6, 1, 10, 30))
-    with pytest.raises(NaiveDatetimeError, match="^now: "):
+    with pytest.raises(NaiveDatetimeError, match=r"^now: "):
         sla_status(single_tier(first_response=60), history, datetime(2026, 6, 1, 12))
 
 
@@ -431,8 +477,15 @@ def test_deadlines_are_monotone_in_the_target(created: datetime, a: int, b: int)
 
 
 @settings(max_examples=100, deadline=None)
-@given(instants, targets, st.timedeltas(timedelta(0), timedelta(days=3)), st.timedeltas(timedelta(minutes=1), timedelta(days=3)))
-def test_a_pending_spell_never_brings_the_deadline_forward(created: datetime, target: int, after: timedelta, spell: timedelta) -> None:
+@given(
+    instants,
+    targets,
+    st.timedeltas(timedelta(0), timedelta(days=3)),
+    st.timedeltas(timedelta(minutes=1), timedelta(days=3)),
+)
+def test_a_pending_spell_never_brings_the_deadline_forward(
+    created: datetime, target: int, after: timedelta, spell: timedelta
+) -> None:
     policy = single_tier(first_response=target)
     plain = compute_schedule(policy, [TicketCreated(created, attrs())]).current(FR)
     paused = compute_schedule(

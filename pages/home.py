@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import db, now, page_user
-from shiftdesk.services.desk_summary import desk_summary, first_team_id
+from shiftdesk.services.desk_summary import desk_summary
+from store.org import first_team_id
 
 user = page_user("home.view")
 
@@ -34,8 +35,11 @@ st.subheader("On shift now")
 if summary.on_shift:
     st.dataframe(
         pd.DataFrame(
-            [{"agent": o.employee, "shift": o.shift, "skill": o.skill, "until": f"{o.ends_at_local:%H:%M}"}
-             for o in summary.on_shift]
+            [
+                {"agent": o.name, "shift": o.shift_name, "skill": o.skill_worked,
+                 "until": f"{o.ends_at.astimezone(summary.local_now.tzinfo):%H:%M}"}
+                for o in summary.on_shift
+            ]
         ),
         hide_index=True,
         width="stretch",

@@ -22,6 +22,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     WEBFORM = "webform"
     API = "api"
+    INTERNAL = "internal"  # queues that hold work moved by the desk itself, e.g. escalations
 
 
 class CustomerTier(StrEnum):

@@ -100,6 +100,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(100))
+    # Where webhook notifications go (an SMS gateway or chat bot); signed with SHIFTDESK_WEBHOOK_SECRET.
+    webhook_url: Mapped[str | None] = mapped_column(String(300))
 
     site: Mapped[Site] = relationship(back_populates="teams")
     employees: Mapped[list[Employee]] = relationship(back_populates="team")
@@ -412,6 +414,9 @@ class Ticket(Base):
     solved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    sla_tier: Mapped[str | None] = mapped_column(String(100))
+    # When the worker must look at this ticket next (a warning or escalation step falls due).
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     first_response_due_at: Mapped[datetime | None]
     next_reply_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
@@ -443,6 +448,45 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class TicketSlaClock(Base):
+    """One SLA clock of a ticket as last computed: its deadlines, and its attainment once met.
+
+    Recomputed from the ticket's history whenever an input changes; the worker
+    and the reports read it instead of replaying histories.
+    """
+
+    __tablename__ = "ticket_sla_clocks"
+    __table_args__ = (Index("ix_ticket_sla_clocks_due", "due_at"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cycle: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(100))
+    target_minutes: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    warn_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    fulfilled_at: Mapped[datetime | None]
+    attained: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class SlaStepFiring(Base):
+    """An escalation step that has fired: the unique key makes a second firing impossible."""
+
+    __tablename__ = "sla_step_firings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer)
+    step_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime]
 
 
 class Notification(Base):

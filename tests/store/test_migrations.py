@@ -29,3 +29,26 @@ def test_empty_database_to_head_matches_models(request, tmp_path, db_backend_for
     migrate.upgrade(engine)  # a second upgrade is a no-op
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()
+
+
+def test_every_enum_check_constraint_admits_every_value(engine) -> None:
+    """Alembic does not notice a new enum value; this does (a CHECK left behind by a migration)."""
+    from sqlalchemy import Enum, text
+
+    def constraints_of(connection, table: str) -> str:
+        if engine.dialect.name == "sqlite":
+            return connection.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar_one()
+        return " ".join(connection.execute(
+            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' AND conrelid = CAST(:t AS regclass)"),
+            {"t": table},
+        ).scalars())
+
+    with engine.connect() as connection:
+        for table in Base.metadata.tables.values():
+            enum_columns = [c for c in table.columns if isinstance(c.type, Enum)]
+            if not enum_columns:
+                continue
+            definitions = constraints_of(connection, table.name)
+            for column in enum_columns:
+                for value in column.type.enums:
+                    assert f"'{value}'" in definitions, f"{table.name}.{column.name} CHECK lacks '{value}'"

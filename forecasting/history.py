@@ -1,0 +1,215 @@
+"""Arrival history: from a CSV or from tickets to counts per queue and local interval.
+
+Everything here returns tz-aware timestamps in the site's IANA zone. Row
+numbers in error messages are file lines (the header is row 1), so a person
+can open the file and find the cell. A rejected file returns nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import IO
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendar import DayCalendar
+from forecasting.errors import HistoryError
+from forecasting.grid import (
+    check_interval,
+    floor_to_interval,
+    infer_interval_minutes,
+    interval_range,
+    local_dates,
+    local_midnight,
+)
+from forecasting.open_hours import OpenHours
+
+DEFAULT_QUEUE = "all"
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class History:
+    """Validated arrivals: columns queue, timestamp (tz-aware local), count; plus how it was read."""
+
+    frame: pd.DataFrame
+    interval_min: int  # the file's own step (minutes)
+    notes: list[str] = field(default_factory=list)
+    has_queue: bool = False  # the source named queues (else one queue, DEFAULT_QUEUE)
+    has_offsets: bool = False  # the source gave UTC offsets (else local wall-clock times)
+
+
+def read_history_csv(source: str | PathLike | IO, zone: str) -> History:
+    """Read and validate `timestamp,count[,queue]` rows (any regular step, e.g. 5 or 6 minutes).
+
+    Timestamps without a UTC offset are wall-clock times in `zone`; with an
+    offset they are converted to `zone`. Counts are arrivals per row's interval.
+    """
+    try:
+        raw = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"history file is not a readable CSV: {exc}".splitlines()[0]) from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    return validate_history(raw, zone)
+
+
+def validate_history(raw: pd.DataFrame, zone: str) -> History:
+    """Validate a frame of strings or values with columns timestamp, count and optional queue."""
+    for column in ("timestamp", "count"):
+        if column not in raw.columns:
+            raise HistoryError(f"row 1: column '{column}' is missing (found: {', '.join(map(str, raw.columns))})")
+    if raw.empty:
+        raise HistoryError("row 2: the history has no data rows")
+    rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+    queue = raw["queue"].astype(str).str.strip() if "queue" in raw.columns else pd.Series(DEFAULT_QUEUE, index=raw.index)
+    empty_queue = queue == ""
+    if empty_queue.any():
+        raise HistoryError(f"row {rows[empty_queue].iloc[0]}, column queue: empty queue name")
+    counts = _parse_counts(raw["count"], rows)
+    timestamps, notes = _parse_timestamps(raw["timestamp"], queue, rows, zone)
+    has_offsets = bool(raw["timestamp"].astype(str).str.strip().iloc[0:1].str.contains(_OFFSET).any())
+    frame = pd.DataFrame({"queue": queue.to_numpy(), "timestamp": timestamps, "count": counts.to_numpy()})
+    duplicated = frame.duplicated(["queue", "timestamp"], keep=False)
+    if duplicated.any():
+        first_rows = rows[duplicated.to_numpy()]
+        raise HistoryError(
+            f"row {first_rows.iloc[1]}, column timestamp: duplicate interval {raw['timestamp'].iloc[first_rows.index[1]]}"
+            f" (also at row {first_rows.iloc[0]})"
+        )
+    frame = frame.sort_values(["queue", "timestamp"], kind="stable").reset_index(drop=True)
+    interval = infer_interval_minutes(pd.DatetimeIndex(frame["timestamp"]))
+    return History(frame, interval, notes, has_queue="queue" in raw.columns, has_offsets=has_offsets)
+
+
+def _parse_counts(values: pd.Series, rows: pd.Series) -> pd.Series:
+    text = values.astype(str).str.strip()
+    counts = pd.to_numeric(text, errors="coerce")
+    bad = counts.isna() | ~np.isfinite(counts.fillna(0))
+    if bad.any():
+        raise HistoryError(f"row {rows[bad].iloc[0]}, column count: '{text[bad].iloc[0]}' is not a number")
+    negative = counts < 0
+    if negative.any():
+        raise HistoryError(f"row {rows[negative].iloc[0]}, column count: negative count {text[negative].iloc[0]}")
+    return counts.astype(float)
+
+
+def _parse_timestamps(values: pd.Series, queue: pd.Series, rows: pd.Series, zone: str) -> tuple[pd.DatetimeIndex, list[str]]:
+    text = values.astype(str).str.strip()
+    has_offset = text.str.contains(_OFFSET)
+    if has_offset.any() and not has_offset.all():
+        odd = has_offset != has_offset.iloc[0]
+        kind = "has a UTC offset" if has_offset[odd].iloc[0] else "has no UTC offset"
+        raise HistoryError(
+            f"row {rows[odd].iloc[0]}, column timestamp: '{text[odd].iloc[0]}' {kind} unlike row 2 (mixed zones)"
+        )
+    aware = bool(has_offset.iloc[0])
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=aware)
+    if parsed.isna().any():
+        retry = pd.to_datetime(text[parsed.isna()], errors="coerce", format="mixed", utc=aware)
+        parsed = parsed.astype(retry.dtype) if len(retry) else parsed
+        parsed[retry.index] = retry
+    if parsed.isna().any():
+        bad = parsed.isna()
+        raise HistoryError(f"row {rows[bad].iloc[0]}, column timestamp: cannot read '{text[bad].iloc[0]}' as a date and time")
+    if aware:
+        return pd.DatetimeIndex(parsed).tz_convert(zone), []
+    return _localize_wall_clock(pd.DatetimeIndex(parsed), queue, rows, zone)
+
+
+def _localize_wall_clock(naive: pd.DatetimeIndex, queue: pd.Series, rows: pd.Series, zone: str) -> tuple[pd.DatetimeIndex, list[str]]:
+    """Read naive wall-clock times in `zone`, coping with both DST transitions.
+
+    A time the spring-forward gap skips means the file's clock ignored DST: the
+    whole file is then read at the zone's standard offset. A time in the
+    repeated autumn hour is the first (summer) occurrence when seen first for
+    its queue and the second (winter) one when seen again.
+    """
+    probe = naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    if not probe.isna().any():
+        return probe, []
+    skipped = naive.tz_localize(zone, ambiguous=True, nonexistent="NaT").isna()
+    if skipped.any():
+        summer = naive.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+        standard_offset = pd.to_timedelta([ts.utcoffset() - ts.dst() for ts in summer])
+        fixed = (naive - standard_offset).tz_localize("UTC").tz_convert(zone)
+        first = int(np.flatnonzero(skipped)[0])
+        return fixed, [
+            f"timestamps ignore daylight saving (row {rows.iloc[first]} is {naive[first]}, which {zone} skips):"
+            " read at the zone's standard offset"
+        ]
+    occurrence = pd.Series(naive).groupby([queue.to_numpy(), naive]).cumcount().to_numpy()
+    return naive.tz_localize(zone, ambiguous=occurrence == 0, nonexistent="raise"), []
+
+
+def aggregate(history: History, interval_min: int) -> pd.DataFrame:
+    """Sum counts into local intervals of `interval_min` (a multiple of the file's step)."""
+    check_interval(interval_min)
+    if interval_min % history.interval_min:
+        raise HistoryError(
+            f"column timestamp: rows are {history.interval_min} minutes apart, which does not divide"
+            f" the {interval_min}-minute interval"
+        )
+    frame = history.frame.assign(timestamp=floor_to_interval(pd.DatetimeIndex(history.frame["timestamp"]), interval_min))
+    return frame.groupby(["queue", "timestamp"], sort=True, as_index=False)["count"].sum()
+
+
+def queue_series(frame: pd.DataFrame, queue: str) -> pd.Series:
+    """One queue's counts as a Series on its (tz-aware) timestamps."""
+    part = frame[frame["queue"] == queue]
+    if part.empty:
+        known = ", ".join(sorted(frame["queue"].unique()))
+        raise HistoryError(f"column queue: no rows for queue '{queue}' (queues: {known})")
+    return pd.Series(part["count"].to_numpy(float), index=pd.DatetimeIndex(part["timestamp"]), name=queue)
+
+
+def fill_open_intervals(y: pd.Series, open_hours: OpenHours, calendar: DayCalendar) -> pd.Series:
+    """Zero-fill the open intervals of every day that has rows; days without rows stay out.
+
+    A day with no row at all is closed or missing (not zero demand); inside a
+    day that has rows, an open interval without a row had no arrivals.
+    """
+    zone = str(y.index.tz)
+    days = pd.DatetimeIndex(local_dates(y.index).unique())
+    grids = [interval_range(local_midnight(d, zone), local_midnight(d + pd.Timedelta(days=1), zone), open_hours.interval_min) for d in days]
+    grid = grids[0].append(grids[1:]) if grids else pd.DatetimeIndex([], tz=zone)
+    weekdays = pd.Series(calendar.effective_weekdays(days), index=days).loc[local_dates(grid)].to_numpy()
+    grid = grid[open_hours.is_open(grid, weekdays)].union(y.index)
+    return y.reindex(grid, fill_value=0.0)
+
+
+def arrivals_from_tickets(
+    tickets: pd.DataFrame,
+    zone: str,
+    interval_min: int,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    open_hours: OpenHours | None = None,
+    calendar: DayCalendar | None = None,
+) -> pd.DataFrame:
+    """Count tickets per queue and local interval over [start, end), zero-filled.
+
+    `tickets` has `created_at` (tz-aware UTC) and `queue`. The grid covers
+    every interval of [start, end) in `zone` (both bounds tz-aware), or only
+    the open ones when `open_hours` is given (weekdays after `calendar`'s
+    holidays). Returns queue, timestamp, count.
+    """
+    for column in ("created_at", "queue"):
+        if column not in tickets.columns:
+            raise HistoryError(f"column '{column}' is missing from the tickets")
+    created = pd.DatetimeIndex(tickets["created_at"])
+    if created.tz is None:
+        raise HistoryError("column created_at: timestamps must be tz-aware (UTC)")
+    start, end = pd.Timestamp(start).tz_convert(zone), pd.Timestamp(end).tz_convert(zone)
+    grid = interval_range(floor_to_interval(pd.DatetimeIndex([start]), interval_min)[0], end, interval_min)
+    if open_hours is not None:
+        days = local_dates(grid)
+        grid = grid[open_hours.is_open(grid, (calendar or DayCalendar()).effective_weekdays(days))]
+    local = floor_to_interval(created.tz_convert(zone), interval_min)
+    counts = pd.Series(1.0, index=pd.MultiIndex.from_arrays([tickets["queue"].astype(str).to_numpy(), local]))
+    counts = counts.groupby(level=[0, 1]).sum()
+    queues = sorted(tickets["queue"].astype(str).unique())
+    full = pd.MultiIndex.from_product([queues, grid], names=["queue", "timestamp"])
+    return counts.reindex(full, fill_value=0.0).rename("count").reset_index()

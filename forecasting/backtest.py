@@ -61,19 +61,23 @@ def backtest(
     time_limit_s: float | None = None,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    origins: Sequence[pd.Timestamp] | None = None,
 ) -> BacktestResult:
     """Score every model with a one-week horizon at each of the last `weeks` weekly origins.
 
-    `y`: arrivals per open interval, tz-aware local index. `clock` measures
+    `y`: arrivals per open interval, tz-aware local index. `origins` (naive
+    local midnights) replaces the last `weeks` week boundaries, e.g. the weeks
+    of a later scoring file appended to the history. `clock` measures
     elapsed seconds for the time limit (never the date). Models whose turn
     comes after the limit is spent are listed with status 'time limit'.
     """
     if not models:
         raise ForecastError("a backtest needs at least one model")
     matrix = build_day_matrix(y, models[0].calendar)
-    origins = [matrix.end - k * WEEK for k in range(weeks, 0, -1)]
-    if (origins[0] - matrix.dates[0]).days < 14:
-        raise ForecastError(f"a {weeks}-week backtest needs at least {weeks + 2} weeks of history")
+    origins = list(origins) if origins is not None else [matrix.end - k * WEEK for k in range(weeks, 0, -1)]
+    weeks = len(origins)
+    if not origins or (origins[0] - matrix.dates[0]).days < 14:
+        raise ForecastError(f"a {weeks}-week backtest needs at least two weeks of history before its first origin")
     dates = local_dates(y.index)
     scales = {origin: seasonal_naive_scale(truncate(matrix, origin)) for origin in origins}
     started, total, done = clock(), len(models) * weeks, 0

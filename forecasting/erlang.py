@@ -278,15 +278,18 @@ def _erlang_a_live(
     a = n * patience / aht
     b = load * patience / aht
     log_b_prev = log_erlang_b(n - 1, load)
-    log_x = log_b_prev + np.log(rho) + _log_kummer(a, b)
-    log_1px = np.logaddexp(0.0, log_x)
-    pw = expit(log_x)
-    pab = np.clip(np.exp(log_b_prev - log_1px) + (rho - 1) / rho * pw, 0.0, 1.0)
-    decay = np.exp(-t / patience)  # P(patience > t)
+    log_f = _log_kummer(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):
+        log_x = log_b_prev + np.log(rho) + log_f  # rho may underflow to 0 for a vanishing load: x = 0
+        log_1px = np.logaddexp(0.0, log_x)
+        pw = expit(log_x)
+        # B (1 - (1 - rho) F) / (1 + x), as two terms that cannot overflow
+        pab = np.clip(np.exp(log_b_prev - log_1px) + (rho - 1) * np.exp(log_b_prev + log_f - log_1px), 0.0, 1.0)
+        decay = np.exp(-t / patience)  # P(patience > t)
         log_w = -a * t / patience - b * np.expm1(-t / patience)
         log_k_full = _log_kummer_minus_one(a, b)
-        gap = np.minimum(log_w + _log_kummer_minus_one(a, b * decay) - log_k_full, 0.0)
+        gap = log_w + _log_kummer_minus_one(a, b * decay) - log_k_full
+        gap = np.where(np.isneginf(log_k_full), 0.0, np.minimum(gap, 0.0))  # no load to speak of: K = 0
         log_k = log_k_full + np.log(-np.expm1(gap))
     sl = np.clip(np.exp(-log_1px) + np.exp(log_b_prev + log_k - log_1px), 0.0, 1.0)
     return pw, pab, sl, pab * patience, rho * (1 - pab)

@@ -1,0 +1,264 @@
+"""Forecast accuracy on two real call-centre series, against baselines and statsforecast.
+
+    .venv/bin/python benchmarks/forecast_accuracy.py
+    .venv/bin/python benchmarks/forecast_accuracy.py --score us=LATER_US.csv --score il=LATER_IL.csv
+
+For each data set (US bank, 5-minute; Israeli bank, 6-minute; both read from
+../shared/data) at 60 and 30 minutes it runs a rolling-origin backtest with a
+one-week horizon and a weekly refit: over the last 4 weeks of the history,
+or, when a later file of the same series is given with --score, over that
+file's weeks (each fold trains on everything before its origin, so the
+scoring weeks are never seen before they are forecast).
+
+Per model it prints WAPE, MASE, bias and 80/95% coverage, WAPE over the
+seasonal naive's and MAE over the Poisson noise floor. `auto` is the product's
+choice: at every origin it picks, among its models, the one with the lowest
+WAPE over the previous 4 weeks of one-week-ahead forecasts (training data
+only). Peers: the 4-week historic average (`historic_average`) and
+statsforecast's MSTL, AutoETS and AutoETS per time-of-day slot, each with its
+own intervals. Then a summary states which targets pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from forecasting.backtest import backtest  # noqa: E402
+from forecasting.calendar import DayCalendar  # noqa: E402
+from forecasting.daymatrix import build_day_matrix  # noqa: E402
+from forecasting.grid import local_dates, slot_of_day  # noqa: E402
+from forecasting.history import History, aggregate, queue_series, read_history_csv  # noqa: E402
+from forecasting.metrics import poisson_noise_floor  # noqa: E402
+from forecasting.models import AutoModel, ForecastModel  # noqa: E402
+from forecasting.models.weekly_grid import WeeklyGrid, weekly_grid  # noqa: E402
+from forecasting.service import candidate_models  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class DataSet:
+    key: str
+    label: str
+    path: Path
+
+
+DATA_SETS = (
+    DataSet("us", "US bank (5 min, weekdays 07-21)", SHARED / "bank_calls_5min" / "calls_5min.csv"),
+    DataSet("il", "Israeli bank (6 min, 24x7)", SHARED / "anonymous_bank_1999" / "calls_6min.csv"),
+)
+# The files hold local wall-clock times; UTC keeps them as written (no DST shifts).
+ZONE = "UTC"
+BACKTEST_WEEKS = 4
+PEER_WEEKS = 12  # history the statsforecast peers are fitted on (gap-free weeks)
+TARGETS = {"rel_mean": 0.65, "rel_stretch": 0.60, "cov80": (0.75, 0.85), "cov95": (0.92, 0.97), "bias": 0.03, "seconds": 60.0}
+
+
+# ----- statsforecast peers ---------------------------------------------------------------
+
+
+class StatsforecastPeer(ForecastModel):
+    """A statsforecast configuration on the gap-free weekly grid, with its own intervals."""
+
+    def __init__(self, name: str, forecast_week: Callable[[WeeklyGrid], dict[str, np.ndarray]]) -> None:
+        super().__init__(DayCalendar())
+        self.name, self._forecast_week = name, forecast_week
+
+    def fit(self, y: pd.Series) -> StatsforecastPeer:
+        self._matrix = build_day_matrix(y, self.calendar)
+        self._grid = weekly_grid(self._matrix, PEER_WEEKS)
+        self._week = self._forecast_week(self._grid)
+        return self
+
+    def predict(self, h: pd.DatetimeIndex, level=(80, 95)) -> pd.DataFrame:
+        index = h.tz_convert(self._matrix.zone)
+        weekdays = self.calendar.effective_weekdays(local_dates(index))
+        position = self._grid.position(weekdays, slot_of_day(index, self._matrix.interval_min))
+        frame = pd.DataFrame(index=index)
+        for column, values in self._week.items():
+            frame[column] = np.where(position >= 0, values[np.maximum(position, 0)], 0.0)
+        return frame
+
+
+def _statsforecast(series: dict[str, np.ndarray], model, horizon: dict[str, int]) -> dict[str, pd.DataFrame]:
+    from statsforecast import StatsForecast
+
+    frames = [pd.DataFrame({"unique_id": key, "ds": np.arange(len(v)), "y": v}) for key, v in series.items()]
+    engine = StatsForecast(models=[model], freq=1, n_jobs=1)
+    out = {}
+    for key, frame in zip(series, frames):
+        fc = engine.forecast(df=frame, h=horizon[key], level=[80, 95])
+        fc.columns = [c.replace(f"{model.alias}-", "").replace(model.alias, "mean") for c in fc.columns]
+        out[key] = fc
+    return out
+
+
+def _bounds(fc: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {
+        "mean": np.maximum(fc["mean"].to_numpy(), 0),
+        **{f"{side}{lvl}": np.maximum(fc[f"{side}-{lvl}"].to_numpy(), 0) for lvl in (80, 95) for side in ("lo", "hi")},
+    }
+
+
+def _day_length(grid: WeeklyGrid) -> int | None:
+    lengths = grid.day_lengths[grid.day_lengths > 0]
+    return int(lengths[0]) if len(set(lengths.tolist())) == 1 else None
+
+
+def sf_mstl(grid: WeeklyGrid) -> dict[str, np.ndarray]:
+    from statsforecast.models import MSTL
+
+    day = _day_length(grid)
+    seasons = [day, grid.season] if day and day < grid.season else [grid.season]
+    fc = _statsforecast({"y": grid.values}, MSTL(season_length=seasons), {"y": grid.season})["y"]
+    return _bounds(fc)
+
+
+def sf_autoets(grid: WeeklyGrid) -> dict[str, np.ndarray]:
+    from statsforecast.models import AutoETS
+
+    day = _day_length(grid) or 1
+    fc = _statsforecast({"y": grid.values}, AutoETS(season_length=day if day <= 24 else 1), {"y": grid.season})["y"]
+    return _bounds(fc)
+
+
+def sf_autoets_per_slot(grid: WeeklyGrid) -> dict[str, np.ndarray]:
+    """One AutoETS per time of day over the open days in order, with a weekly season of open days."""
+    from statsforecast.models import AutoETS
+
+    weeks = grid.values.reshape(-1, grid.season)
+    slots = np.array([slot for _, slot in grid.cells])
+    columns = {str(s): np.flatnonzero(slots == s) for s in np.unique(slots)}
+    out = {name: np.zeros(grid.season) for name in ("mean", "lo80", "hi80", "lo95", "hi95")}
+    by_season: dict[int, list[str]] = {}
+    for key, cols in columns.items():
+        by_season.setdefault(len(cols), []).append(key)
+    for season, keys in by_season.items():
+        series = {key: weeks[:, columns[key]].ravel() for key in keys}
+        fcs = _statsforecast(series, AutoETS(season_length=season), {key: season for key in keys})
+        for key in keys:
+            for name, values in _bounds(fcs[key]).items():
+                out[name][columns[key]] = values
+    return out
+
+
+PEERS = (("sf_mstl", sf_mstl), ("sf_autoets", sf_autoets), ("sf_autoets_per_slot", sf_autoets_per_slot))
+
+
+# ----- the run -----------------------------------------------------------------------------
+
+
+def load(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.Series, list[pd.Timestamp] | None]:
+    """The series at `interval_min` and, with a scoring file, its weekly origins."""
+    history = read_history_csv(data.path, ZONE)
+    origins = None
+    if score_path is not None:
+        later = read_history_csv(score_path, ZONE)
+        if later.frame["timestamp"].min() <= history.frame["timestamp"].max():
+            raise SystemExit(f"--score {score_path}: must start after the history ends")
+        first = local_dates(pd.DatetimeIndex(later.frame["timestamp"][:1]))[0]
+        last = local_dates(pd.DatetimeIndex(later.frame["timestamp"][-1:]))[0]
+        origins = list(pd.date_range(first, last, freq="7D"))
+        history = History(pd.concat([history.frame, later.frame], ignore_index=True), history.interval_min)
+    return queue_series(aggregate(history, interval_min), "all"), origins
+
+
+def run(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.DataFrame, float]:
+    """Backtest table for one data set and interval, and the seconds the product's models took."""
+    y, origins = load(data, interval_min, score_path)
+    candidates = candidate_models(DayCalendar())
+    ours = [*candidates, AutoModel(candidates)]
+    started = time.monotonic()
+    result = backtest(y, ours, BACKTEST_WEEKS, origins=origins)
+    seconds = time.monotonic() - started
+    peers = backtest(y, [StatsforecastPeer(name, fn) for name, fn in PEERS], BACKTEST_WEEKS, origins=origins)
+    table = pd.concat([result.table, peers.table])
+    forecasts = pd.concat([result.forecasts, peers.forecasts])
+    naive_wape = table.loc["seasonal_naive", "wape"]
+    table["rel_snaive"] = table["wape"] / naive_wape
+    floor = forecasts.groupby("model").apply(
+        lambda f: np.mean(np.abs(f["actual"] - f["mean"])) / np.mean(poisson_noise_floor(f["actual"].to_numpy())),
+        include_groups=False,
+    )
+    table["mae_floor"] = floor.reindex(table.index)
+    return table, seconds
+
+
+def summarize(results: dict[tuple[str, int], tuple[pd.DataFrame, float]]) -> tuple[pd.DataFrame, list[str]]:
+    """One row per data set and interval, and the target verdicts."""
+    rows = []
+    for (key, interval), (table, seconds) in results.items():
+        auto = table.loc["auto"]
+        sf_best = table.loc[[name for name, _ in PEERS], "wape"].min()
+        rows.append({
+            "data": key, "interval": interval, "auto_wape": auto["wape"], "ha4_wape": table.loc["historic_average", "wape"],
+            "best_sf_wape": sf_best, "rel_snaive": auto["rel_snaive"], "mae_floor": auto["mae_floor"],
+            "bias": auto["bias"], "cov80": auto["coverage80"], "cov95": auto["coverage95"], "seconds": seconds,
+            "chosen": "",
+        })
+    summary = pd.DataFrame(rows)
+    verdicts = []
+    for interval, part in summary.groupby("interval"):
+        rel = part["rel_snaive"].mean()
+        checks = {
+            "WAPE below 4-week historic average on each data set": bool((part["auto_wape"] < part["ha4_wape"]).all()),
+            "WAPE below every statsforecast configuration": bool((part["auto_wape"] < part["best_sf_wape"]).all()),
+            f"mean WAPE/seasonal-naive {rel:.3f} <= {TARGETS['rel_mean']}": rel <= TARGETS["rel_mean"],
+            f"stretch: mean WAPE/seasonal-naive <= {TARGETS['rel_stretch']}": rel <= TARGETS["rel_stretch"],
+            "80% coverage in 75-85%": bool(part["cov80"].between(*TARGETS["cov80"]).all()),
+            "95% coverage in 92-97%": bool(part["cov95"].between(*TARGETS["cov95"]).all()),
+            "bias within +-3%": bool((part["bias"].abs() <= TARGETS["bias"]).all()),
+        }
+        verdicts += [f"{interval:>3} min  {'PASS' if ok else 'FAIL'}  {text}" for text, ok in checks.items()]
+    per_set = summary.groupby("data")["seconds"].sum()
+    verdicts += [
+        f"all      {'PASS' if s < TARGETS['seconds'] else 'FAIL'}  backtest of {key} (both intervals) {s:.1f} s < 60 s"
+        for key, s in per_set.items()
+    ]
+    return summary.drop(columns="chosen"), verdicts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--score", action="append", default=[], metavar="KEY=FILE",
+                        help="a later period of data set KEY (us, il) to score on instead of the last 4 weeks")
+    parser.add_argument("--intervals", type=int, nargs="+", default=[60, 30])
+    parser.add_argument("--data", nargs="+", default=[d.key for d in DATA_SETS], help="data sets to run (us, il)")
+    args = parser.parse_args(argv)
+    scores = dict(item.split("=", 1) for item in args.score)
+    pd.set_option("display.width", 200)
+    warnings.simplefilter("ignore")
+    results = {}
+    with threadpool_limits(1):
+        for data in (d for d in DATA_SETS if d.key in args.data):
+            for interval in args.intervals:
+                score_path = Path(scores[data.key]) if data.key in scores else None
+                window = f"weeks of {score_path}" if score_path else f"last {BACKTEST_WEEKS} weeks of the history"
+                table, seconds = run(data, interval, score_path)
+                print(f"\n== {data.label}, {interval} min, scored on the {window}")
+                print(table[["wape", "mase", "bias", "coverage80", "coverage95", "rel_snaive", "mae_floor", "seconds"]]
+                      .to_string(float_format=lambda v: f"{v:.3f}"))
+                print(f"product models' backtest: {seconds:.1f} s")
+                results[(data.key, interval)] = (table, seconds)
+    summary, verdicts = summarize(results)
+    print("\n== Summary (auto = the product's per-origin choice)")
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\n== Targets")
+    print("\n".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()

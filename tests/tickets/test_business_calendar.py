@@ -314,7 +314,7 @@ instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026,
 minutes = st.integers(min_value=0, max_value=20 * 24 * 60)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(calendars, instants, minutes)
 def test_add_then_measure_round_trips(calendar: BusinessCalendar, start: datetime, amount: int) -> None:
     due = calendar.add_business_minutes(start, amount)
@@ -322,14 +322,14 @@ def test_add_then_measure_round_trips(calendar: BusinessCalendar, start: datetim
     assert calendar.business_time_between(start, due) == timedelta(minutes=amount)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(calendars, instants, minutes, minutes)
 def test_deadlines_are_monotone_in_the_target(calendar: BusinessCalendar, start: datetime, a: int, b: int) -> None:
     low, high = sorted((a, b))
     assert calendar.add_business_minutes(start, low) <= calendar.add_business_minutes(start, high)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     calendars,
     instants,
@@ -345,7 +345,7 @@ def test_business_time_is_additive(
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     calendars,
     instants,

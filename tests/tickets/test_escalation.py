@@ -280,7 +280,7 @@ def test_naive_now_is_refused() -> None:
         plan_escalation(SNAPSHOT, clock_of(CREATED, FR), set(), datetime(2026, 6, 1, 1))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=400), max_size=25), st.one_of(st.none(), st.integers(1, 400)))
 def test_any_tick_pattern_fires_each_step_at_most_once_in_order_and_never_after_the_answer(
     ticks: list[int], answered: int | None

@@ -463,7 +463,7 @@ instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026,
 targets = st.integers(min_value=1, max_value=5 * 24 * 60)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(instants, targets, targets)
 def test_deadlines_are_monotone_in_the_target(created: datetime, a: int, b: int) -> None:
     def due(target: int) -> datetime:
@@ -476,7 +476,7 @@ def test_deadlines_are_monotone_in_the_target(created: datetime, a: int, b: int)
     assert due(low) <= due(high)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     instants,
     targets,

@@ -187,6 +187,16 @@ def test_unstable_and_empty_cells_have_defined_figures() -> None:
     np.testing.assert_array_equal(m.occupancy, [0, 1, 1, 0])
 
 
+@pytest.mark.parametrize("load", [5e-324, 1e-300, 1e-12])
+def test_vanishing_loads_need_one_agent_and_stay_finite(load: float) -> None:
+    c_agents, c = erlang_c_agents(load, 180.0, service_level=0.8, answer_s=20.0)
+    a_agents, a = erlang_a_agents(load, 180.0, 300.0, service_level=0.8, answer_s=20.0)
+    assert c_agents == a_agents == 1
+    for metrics in (c, a):
+        values = np.array([getattr(metrics, name) for name in metrics.__dataclass_fields__], dtype=float)
+        assert np.isfinite(values).all()
+
+
 @st.composite
 def live_cells(draw: st.DrawFn, max_load: float = 400.0) -> dict[str, float]:
     return {

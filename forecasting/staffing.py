@@ -324,7 +324,7 @@ def _contacts_on_grid(
     if unknown:
         raise StaffingError(f"forecast queue {unknown[0]!r} has no configuration (configured: {', '.join(names)})")
     seconds = ((stamps - stamps.min()).dt.total_seconds()).to_numpy()
-    twice = pd.Series(list(zip(queue, seconds, strict=True))).duplicated().to_numpy()
+    twice = pd.DataFrame({"queue": queue, "seconds": seconds}).duplicated().to_numpy()
     if twice.any():
         i = int(np.flatnonzero(twice)[0])
         raise StaffingError(f"forecast row {i + 1}: queue {queue[i]!r} at {stamps.iloc[i]} appears twice")
@@ -350,13 +350,14 @@ def _forecast_step(queue: np.ndarray, seconds: np.ndarray, interval_minutes: int
             raise StaffingError("forecast has a single timestamp: give the interval length")
         return int(interval_minutes) * 60
     step = int(round(gaps.min()))
-    for name in np.unique(queue):
-        own = np.diff(np.unique(seconds[queue == name]))
-        if own.size and round(own.min()) != step:
-            raise StaffingError(
-                f"forecast queue {name!r} is at {round(own.min()) // 60}-minute intervals, the rest at {step // 60}: "
-                "give every queue at the same interval"
-            )
+    rows = pd.DataFrame({"queue": queue, "seconds": seconds}).sort_values(["queue", "seconds"])
+    own = rows.groupby("queue", sort=False)["seconds"].diff().groupby(rows["queue"]).min().dropna().round()
+    coarser = own[own != step]
+    if not coarser.empty:
+        raise StaffingError(
+            f"forecast queue {coarser.index[0]!r} is at {int(coarser.iloc[0]) // 60}-minute intervals, the rest at "
+            f"{step // 60}: give every queue at the same interval"
+        )
     return step
 
 
@@ -456,7 +457,11 @@ def _staff_skills(
     member = np.array([[q.skill == s for q in queues] for s in skills])  # (skills x queues)
     live = np.array([q.channel.is_live for q in queues])
     standalone = (member & live).astype(np.int64) @ detail["raw_agents"]
-    live_agents = np.minimum(standalone, _pooled_live_agents(member & live, params, contacts, detail["load"], interval_s))
+    shared = (member & live).sum(axis=1) > 1  # one live queue alone is its own pool
+    live_agents = standalone.copy()
+    if shared.any():
+        pooled = _pooled_live_agents((member & live)[shared], params, contacts, detail["load"], interval_s)
+        live_agents[shared] = np.minimum(standalone[shared], pooled)
     async_part = (member & ~live).astype(float) @ detail["async_agents"]
     raw = live_agents + tolerant_ceil(async_part)
     shrinkage = np.array([max(q.shrinkage for q in queues if q.skill == s) for s in skills])[:, None]
@@ -477,14 +482,14 @@ def _staff_skills(
 def _pooled_live_agents(
     groups: np.ndarray, params: _QueueParams, contacts: np.ndarray, load: np.ndarray, interval_s: int
 ) -> np.ndarray:
-    """Agents for each skill's live queues answered as one pool (skills x intervals); no live queues, no agents."""
+    """Agents for each group of live queues (rows of `groups`, over queues) answered as one pool: (groups x intervals)."""
     pooled = np.zeros((groups.shape[0], contacts.shape[1]), dtype=np.int64)
     pool_contacts, pool_load = groups.astype(float) @ contacts, groups.astype(float) @ load
     with np.errstate(invalid="ignore", divide="ignore"):
         aht = np.where(pool_contacts > 0, pool_load * interval_s / pool_contacts, 1.0)
-    targets = [_pool_target(np.flatnonzero(group), params) if group.any() else None for group in groups]
+    targets = [_pool_target(np.flatnonzero(group), params) for group in groups]
     for erlang_a in (False, True):
-        rows = [i for i, t in enumerate(targets) if t is not None and np.isnan(t["patience_s"]) != erlang_a]
+        rows = [i for i, t in enumerate(targets) if np.isnan(t["patience_s"]) != erlang_a]
         if not rows:
             continue
         chosen = {name: np.array([[targets[i][name]] for i in rows]) for name in targets[rows[0]]}
@@ -519,12 +524,17 @@ def _queue_frame(
 ) -> pd.DataFrame:
     """The per-queue detail in long format, one row per queue and interval."""
     n_queues, n_intervals = contacts.shape
+    row = np.repeat(np.arange(n_queues), n_intervals)
+
+    def per_row(values: list[str]) -> np.ndarray:
+        return np.array(values, dtype=object)[row]  # object, not numpy str: pandas takes it as is
+
     frame = pd.DataFrame(
         {
-            "queue": np.repeat([q.queue for q in queues], n_intervals),
-            "skill": np.repeat([q.skill for q in queues], n_intervals),
-            "channel": np.repeat([q.channel.value for q in queues], n_intervals),
-            "model": np.repeat([q.model for q in queues], n_intervals),
+            "queue": per_row([q.queue for q in queues]),
+            "skill": per_row([q.skill for q in queues]),
+            "channel": per_row([q.channel.value for q in queues]),
+            "model": per_row([q.model for q in queues]),
             "timestamp": grid[np.tile(np.arange(n_intervals), n_queues)],
             "contacts": contacts.ravel(),
             "load_erlangs": detail["load"].ravel(),
@@ -542,7 +552,7 @@ def _skill_frame(grid: pd.DatetimeIndex, skills: dict[str, np.ndarray]) -> pd.Da
     frame = pd.DataFrame(
         {
             "timestamp": grid[np.repeat(np.arange(n_intervals), n_skills)],
-            "skill": np.tile(names, n_intervals),
+            "skill": np.tile(np.array(names, dtype=object), n_intervals),
             **{name: np.asarray(skills[name]).T.ravel() for name in SKILL_COLUMNS[2:]},
         }
     )

@@ -70,7 +70,7 @@ def smoothed_level(series: np.ndarray, horizon: int = 7) -> float:
     than the one-step error statsmodels would optimise.
     """
     series = np.asarray(series, float)
-    if len(series) < 2 * horizon:
+    if len(series) <= 2 * horizon:
         return float(np.mean(series)) if len(series) else 0.0
     levels = _ses_levels(series, ALPHAS)  # alphas x time: level after each observation
     errors = np.zeros(len(ALPHAS))

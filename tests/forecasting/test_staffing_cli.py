@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -114,6 +113,7 @@ def test_naive_timestamps_take_the_zone(files: dict[str, Path]) -> None:
         (lambda d: d.replace("email_en,email,en,450,,,,60", "email_en,email,en,450,,,,"), "queues row 3: queue 'email_en': email needs first_response_min"),
         (lambda d: d.replace("phone_zh,phone,zh,240", "phone_zh,phone,zh,abc"), "queues row 4 (queue 'phone_zh'): aht_s must be a number"),
         (lambda d: d.replace("phone_zh", "phone_xx"), "forecast queue 'phone_zh' has no configuration"),
+        (lambda d: d.replace("0.8,20", "80,20"), "queues row 1: queue 'phone_en': service_level must be in (0, 1), got 80"),
     ],
 )
 def test_bad_queue_files_exit_2_with_one_line(
@@ -147,15 +147,3 @@ def test_bad_forecasts_exit_2_with_one_line(
     assert "write .csv or .xlsx" in run_bad(monkeypatch, capsys, *bad_out)
     missing = ["--forecast", str(files["dir"] / "missing.csv"), *common]
     assert "cannot read the forecast" in run_bad(monkeypatch, capsys, *missing)
-
-
-def test_the_installed_command_exits_2_on_bad_input(files: dict[str, Path]) -> None:
-    command = Path(sys.executable).with_name("shiftdesk")
-    files["queues"].write_text(QUEUES_CSV.replace("0.8,20", "80,20"))
-    done = subprocess.run(
-        [str(command), "staffing", "--forecast", str(files["forecast"]), "--queues", str(files["queues"]), "--out", str(files["dir"] / "r.csv")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0
-    assert "queue 'phone_en': service_level must be in (0, 1), got 80" in done.stderr

@@ -308,6 +308,10 @@ def _contacts_on_grid(
         raise StaffingError(f"forecast lacks column(s) {', '.join(missing)}; it needs {', '.join(FORECAST_COLUMNS)}")
     if forecast.empty:
         raise StaffingError("forecast has no rows")
+    if interval_minutes is not None and (
+        isinstance(interval_minutes, bool) or int(interval_minutes) != interval_minutes or interval_minutes <= 0
+    ):
+        raise StaffingError(f"interval must be a whole number of minutes > 0, got {interval_minutes!r}")
     stamps = forecast["timestamp"]
     if not isinstance(stamps.dtype, pd.DatetimeTZDtype):
         raise StaffingError("forecast column 'timestamp' must hold timezone-aware datetimes (local time with its zone)")
@@ -363,8 +367,6 @@ def _forecast_step(queue: np.ndarray, seconds: np.ndarray, interval_minutes: int
 
 def _interval_seconds(interval_minutes: int, step: int) -> int:
     """The requested interval in seconds, which must be a whole multiple of the forecast's."""
-    if isinstance(interval_minutes, bool) or int(interval_minutes) != interval_minutes or interval_minutes <= 0:
-        raise StaffingError(f"interval must be a whole number of minutes > 0, got {interval_minutes!r}")
     interval_s = int(interval_minutes) * 60
     if interval_s % step:
         raise StaffingError(
@@ -441,6 +443,7 @@ def _staff_queues(params: _QueueParams, contacts: np.ndarray, interval_s: int) -
 
 
 def _put(out: dict[str, np.ndarray], rows: np.ndarray, **values: np.ndarray) -> None:
+    """Write per-queue results into the rows of the full (queues x intervals) arrays."""
     for name, value in values.items():
         out[name][rows] = value
 

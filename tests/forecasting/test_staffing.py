@@ -216,6 +216,8 @@ def test_queues_at_different_intervals_are_refused() -> None:
 def test_an_interval_that_does_not_sum_forecast_intervals_is_refused(interval: int, message: str) -> None:
     with pytest.raises(StaffingError, match=message):
         required_agents(forecast_frame({"phone": [1.0, 2.0]}), [phone()], interval_minutes=interval)
+    with pytest.raises(StaffingError, match="whole number"):
+        required_agents(forecast_frame({"phone": [1.0]}), [phone()], interval_minutes=0)
 
 
 @pytest.mark.parametrize(

@@ -90,8 +90,14 @@ def _other(row: dict[str, str], key: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def _figures(row: dict[str, str], pairs: dict[str, float | None], ours: dict[str, float], exact: set[str] = frozenset()) -> list[Figure]:
-    return [Figure(name, published, float(ours[name]), name in exact) for name, published in pairs.items() if published is not None]
+def _figures(
+    row: dict[str, str], pairs: dict[str, float | None], ours: dict[str, float], exact: set[str] = frozenset()
+) -> list[Figure]:
+    return [
+        Figure(name, published, float(ours[name]), name in exact)
+        for name, published in pairs.items()
+        if published is not None
+    ]
 
 
 def check_row(row: dict[str, str]) -> tuple[list[Figure], str]:
@@ -106,7 +112,13 @@ def check_row(row: dict[str, str]) -> tuple[list[Figure], str]:
         return [Figure("calls", calls, most, True)], f"SL at the published {calls:.0f} calls: {at_published:.4f}"
     if row["model"] == "erlang_a":
         m = erlang_a(_number(row, "agents"), load, aht, _number(row, "patience_s"), answer)
-        ours = {"P(wait)": m.prob_wait, "P(abandon)": m.prob_abandon, "SL": m.service_level, "ASA s": m.asa_s, "occupancy": m.occupancy}
+        ours = {
+            "P(wait)": m.prob_wait,
+            "P(abandon)": m.prob_abandon,
+            "SL": m.service_level,
+            "ASA s": m.asa_s,
+            "occupancy": m.occupancy,
+        }
         published = {
             "P(wait)": _number(row, "published_prob_wait"),
             "P(abandon)": _other(row, "abandonment_probability"),
@@ -125,8 +137,14 @@ def check_row(row: dict[str, str]) -> tuple[list[Figure], str]:
             max_occupancy=_number(row, "max_occupancy") or 1.0,
         )
         shrinkage = _number(row, "shrinkage") or 0.0
-        ours = {"agents": agents, "scheduled": scheduled_agents(agents, shrinkage), "A erl": load,
-                "P(wait)": m.prob_wait, "SL": m.service_level, "occupancy": m.occupancy}  # fmt: skip
+        ours = {
+            "agents": agents,
+            "scheduled": scheduled_agents(agents, shrinkage),
+            "A erl": load,
+            "P(wait)": m.prob_wait,
+            "SL": m.service_level,
+            "occupancy": m.occupancy,
+        }
         published = {
             "agents": _number(row, "published_raw_agents"),
             "scheduled": _number(row, "published_scheduled_agents"),
@@ -137,8 +155,14 @@ def check_row(row: dict[str, str]) -> tuple[list[Figure], str]:
         }
         return _figures(row, published, ours, {"agents", "scheduled"}), ""
     m = erlang_c(_number(row, "agents"), load, aht, answer)
-    ours = {"A erl": load, "P(wait)": m.prob_wait, "P(no wait)": 1 - m.prob_wait, "SL": m.service_level,
-            "ASA s": m.asa_s, "occupancy": m.occupancy}  # fmt: skip
+    ours = {
+        "A erl": load,
+        "P(wait)": m.prob_wait,
+        "P(no wait)": 1 - m.prob_wait,
+        "SL": m.service_level,
+        "ASA s": m.asa_s,
+        "occupancy": m.occupancy,
+    }
     published = {
         "A erl": _number(row, "published_traffic_erlangs"),
         "P(wait)": _number(row, "published_prob_wait"),
@@ -167,10 +191,16 @@ def reference_part() -> bool:
             result = "MISMATCH"
             failures.append(row["id"])
         shown = "; ".join(f"{f.name} {f.published:g}->{_fmt(f.ours, f.exact)}" for f in figures)
-        print(f"{row['id']:<27} {row['model'] + '/' + row['solve_for']:<16} {result:<9} {shown}" + (f"  ({note})" if note else ""))
+        print(
+            f"{row['id']:<27} {row['model'] + '/' + row['solve_for']:<16} {result:<9} {shown}"
+            + (f"  ({note})" if note else "")
+        )
     passed = not failures
-    print(f"  {exact} rows exact, {close} close as the file documents (the BCMS manual's 186 calls/h give SL 0.8988 < 0.90;"
-          f" the exact answer is 185), {len(failures)} mismatched{': ' + ', '.join(failures) if failures else ''}")
+    print(
+        f"  {exact} rows exact, {close} close as the file documents (the BCMS manual's 186 calls/h give"
+        f" SL 0.8988 < 0.90; the exact answer is 185), {len(failures)} mismatched"
+        + (f": {', '.join(failures)}" if failures else "")
+    )
     return passed
 
 
@@ -193,7 +223,7 @@ class Week:
 
 
 def synthetic_week(seed: int = SEED) -> Week:
-    """Seeded Poisson contacts: peaks log-uniform from 0.5 to 300 erlangs, AHT 2-10 min, a day/night and weekday profile."""
+    """Seeded Poisson contacts: peaks log-uniform in 0.5-300 erlangs, AHT 2-10 min, day/night and weekday profile."""
     rng = np.random.default_rng(seed)
     aht = rng.uniform(120, 600, QUEUES)
     peak_load = np.exp(rng.uniform(np.log(0.5), np.log(300), QUEUES))
@@ -219,17 +249,22 @@ def forecast_frame(week: Week) -> tuple[pd.DataFrame, list[QueueConfig]]:
     """The week as the product sees it: a long forecast and one phone queue (and skill) per queue, 80/20."""
     stamps = pd.date_range(week.start, periods=week.contacts.shape[1], freq="15min")
     names = [f"q{i:03d}" for i in range(QUEUES)]
-    frame = pd.DataFrame({
-        "queue": np.repeat(names, len(stamps)),
-        "timestamp": np.tile(stamps, QUEUES),
-        "mean": week.contacts.ravel(),
-    })  # fmt: skip
-    queues = [QueueConfig(n, "phone", n, float(a), service_level=0.8, answer_s=20.0) for n, a in zip(names, week.aht_s, strict=True)]
+    frame = pd.DataFrame(
+        {
+            "queue": np.repeat(names, len(stamps)),
+            "timestamp": np.tile(stamps, QUEUES),
+            "mean": week.contacts.ravel(),
+        }
+    )
+    queues = [
+        QueueConfig(n, "phone", n, float(a), service_level=0.8, answer_s=20.0)
+        for n, a in zip(names, week.aht_s, strict=True)
+    ]
     return frame, queues
 
 
 def pyworkforce_sample(week: Week, size: int, repeats: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """pyworkforce's seconds per cell (best of `repeats`) on a seeded sample of cells with contacts, and its agents there."""
+    """pyworkforce's seconds per cell (best of `repeats`) on a seeded sample of busy cells, and its agents there."""
     from pyworkforce.queuing import ErlangC
 
     busy = np.flatnonzero(week.contacts.ravel() > 0)
@@ -240,7 +275,9 @@ def pyworkforce_sample(week: Week, size: int, repeats: int) -> tuple[float, np.n
 
     def run() -> None:
         for i, (calls, aht_min) in enumerate(cells):
-            agents[i] = ErlangC(transactions=calls, aht=aht_min, asa=20 / 60, interval=15).required_positions(0.8)["raw_positions"]
+            agents[i] = ErlangC(transactions=calls, aht=aht_min, asa=20 / 60, interval=15).required_positions(0.8)[
+                "raw_positions"
+            ]
 
     return best_of(repeats, run) / len(cells), sample, agents
 
@@ -250,11 +287,16 @@ def speed_part(repeats: int, sample_size: int) -> tuple[bool, bool]:
     load = week.load
     agents, metrics = erlang_c_agents(load, week.aht_s[:, None], service_level=0.8, answer_s=20.0)
     cells, busy = load.size, int((week.contacts > 0).sum())
-    print(f"\nPart 2: {QUEUES} queues x {DAYS} days of 15-minute intervals = {cells:,} cells ({busy:,} with contacts), 80 % in 20 s")
+    print(
+        f"\nPart 2: {QUEUES} queues x {DAYS} days of 15-minute intervals = {cells:,} cells"
+        f" ({busy:,} with contacts), 80 % in 20 s"
+    )
     peaks = agents.max(axis=1)
-    print(f"  load up to {load.max():.0f} erlangs; peak agents per queue from {peaks.min()} to {peaks.max()} "
-          f"(median {np.median(peaks):.0f}); figures finite: {bool(np.isfinite(metrics.service_level).all())}, "
-          f"all cells meet 80/20: {bool((metrics.service_level >= 0.8 - 1e-9).all())}")
+    print(
+        f"  load up to {load.max():.0f} erlangs; peak agents per queue from {peaks.min()} to {peaks.max()} "
+        f"(median {np.median(peaks):.0f}); figures finite: {bool(np.isfinite(metrics.service_level).all())}, "
+        f"all cells meet 80/20: {bool((metrics.service_level >= 0.8 - 1e-9).all())}"
+    )
     ours = best_of(repeats, lambda: erlang_c_agents(load, week.aht_s[:, None], service_level=0.8, answer_s=20.0))
     frame, queues = forecast_frame(week)
     product = best_of(max(1, repeats // 2), lambda: required_agents(frame, queues))
@@ -265,12 +307,18 @@ def speed_part(repeats: int, sample_size: int) -> tuple[bool, bool]:
     ratio = extrapolated / ours
     print(f"  {'solver':<44} {'week (s)':>9}  note")
     print(f"  {'forecasting.erlang.erlang_c_agents':<44} {ours:>9.3f}  best of {repeats}, all {cells:,} cells")
-    print(f"  {'forecasting.staffing.required_agents':<44} {product:>9.3f}  best of {max(1, repeats // 2)}, "
-          "DataFrame in, timestamp,skill,required out (one skill per queue)")
-    print(f"  {'pyworkforce 0.5.1 ErlangC (extrapolated)':<44} {extrapolated:>9.3f}  "
-          f"{per_cell * 1e3:.3f} ms/cell x {busy:,} cells; best of 3 on {len(sample):,} sampled cells")
-    print(f"  speed-up: {ratio:.0f}x;  agents agree on {same:,}/{len(sample):,} sampled cells"
-          + ("" if same == len(sample) else f" (ours minus pyworkforce: {sorted(set(diff[diff != 0].tolist()))})"))
+    print(
+        f"  {'forecasting.staffing.required_agents':<44} {product:>9.3f}  best of {max(1, repeats // 2)}, "
+        "DataFrame in, timestamp,skill,required out (one skill per queue)"
+    )
+    print(
+        f"  {'pyworkforce 0.5.1 ErlangC (extrapolated)':<44} {extrapolated:>9.3f}  "
+        f"{per_cell * 1e3:.3f} ms/cell x {busy:,} cells; best of 3 on {len(sample):,} sampled cells"
+    )
+    print(
+        f"  speed-up: {ratio:.0f}x;  agents agree on {same:,}/{len(sample):,} sampled cells"
+        + ("" if same == len(sample) else f" (ours minus pyworkforce: {sorted(set(diff[diff != 0].tolist()))})")
+    )
     return ours < SPEED_TARGET_S, ratio >= RATIO_TARGET
 
 

@@ -51,13 +51,31 @@ DEFAULT_SERVICE_LEVEL = 0.8
 DEFAULT_ANSWER_S = 20.0
 FORECAST_COLUMNS = ("queue", "timestamp", "mean")
 QUEUE_DETAIL_COLUMNS = [
-    "queue", "skill", "channel", "model", "timestamp", "contacts", "load_erlangs", "raw_agents",
-    "service_level", "asa_s", "occupancy", "abandon_rate", "backlog",
-]  # fmt: skip
+    "queue",
+    "skill",
+    "channel",
+    "model",
+    "timestamp",
+    "contacts",
+    "load_erlangs",
+    "raw_agents",
+    "service_level",
+    "asa_s",
+    "occupancy",
+    "abandon_rate",
+    "backlog",
+]
 SKILL_COLUMNS = [
-    "timestamp", "skill", "live_agents", "async_agents", "raw_agents", "shrinkage", "scheduled_agents",
-    "min_agents", "required",
-]  # fmt: skip
+    "timestamp",
+    "skill",
+    "live_agents",
+    "async_agents",
+    "raw_agents",
+    "shrinkage",
+    "scheduled_agents",
+    "min_agents",
+    "required",
+]
 
 
 class StaffingError(UserError):
@@ -116,12 +134,20 @@ class QueueConfig:
             object.__setattr__(self, "channel", Channel(self.channel))
         except ValueError:
             choices = ", ".join(c.value for c in Channel)
-            raise StaffingError(f"queue {self.queue!r}: channel must be one of {choices}, got {self.channel!r}") from None
+            raise StaffingError(
+                f"queue {self.queue!r}: channel must be one of {choices}, got {self.channel!r}"
+            ) from None
         self._check_number("aht_s", low=0.0)
         self._check_number("max_occupancy", low=0.0, high=1.0, high_ok=True)
         self._check_number("shrinkage", low=0.0, high=1.0, low_ok=True)
-        if isinstance(self.min_agents_24x7, bool) or not isinstance(self.min_agents_24x7, int) or self.min_agents_24x7 < 0:
-            raise StaffingError(f"queue {self.queue!r}: min_agents_24x7 must be a whole number >= 0, got {self.min_agents_24x7!r}")
+        if (
+            isinstance(self.min_agents_24x7, bool)
+            or not isinstance(self.min_agents_24x7, int)
+            or self.min_agents_24x7 < 0
+        ):
+            raise StaffingError(
+                f"queue {self.queue!r}: min_agents_24x7 must be a whole number >= 0, got {self.min_agents_24x7!r}"
+            )
         if self.channel.is_live:
             self._check_live()
         else:
@@ -129,12 +155,17 @@ class QueueConfig:
 
     def _check_live(self) -> None:
         if self.first_response_min is not None:
-            raise StaffingError(f"queue {self.queue!r}: first_response_min is for email/webform; {self.channel} is staffed by service level or ASA")
+            raise StaffingError(
+                f"queue {self.queue!r}: first_response_min is for email/webform; "
+                f"{self.channel} is staffed by service level or ASA"
+            )
         if self.service_level is None and self.answer_s is None and self.asa_s is None:
             object.__setattr__(self, "service_level", DEFAULT_SERVICE_LEVEL)
             object.__setattr__(self, "answer_s", DEFAULT_ANSWER_S)
         if (self.service_level is None) != (self.answer_s is None):
-            raise StaffingError(f"queue {self.queue!r}: give service_level and answer_s together (e.g. 0.8 and 20 for 80 % in 20 s)")
+            raise StaffingError(
+                f"queue {self.queue!r}: give service_level and answer_s together (e.g. 0.8 and 20 for 80 % in 20 s)"
+            )
         if self.service_level is not None:
             self._check_number("service_level", low=0.0, high=1.0)
             self._check_number("answer_s", low=0.0, low_ok=True)
@@ -145,12 +176,18 @@ class QueueConfig:
     def _check_async(self) -> None:
         for name in LIVE_ONLY_FIELDS:
             if getattr(self, name) is not None:
-                raise StaffingError(f"queue {self.queue!r}: {name} is for phone/chat; {self.channel} is staffed by first_response_min")
+                raise StaffingError(
+                    f"queue {self.queue!r}: {name} is for phone/chat; {self.channel} is staffed by first_response_min"
+                )
         if self.first_response_min is None:
-            raise StaffingError(f"queue {self.queue!r}: {self.channel} needs first_response_min (the SLA tier's first-response target)")
+            raise StaffingError(
+                f"queue {self.queue!r}: {self.channel} needs first_response_min (the SLA tier's first-response target)"
+            )
         self._check_number("first_response_min", low=0.0)
 
-    def _check_number(self, name: str, *, low: float, high: float = math.inf, low_ok: bool = False, high_ok: bool = False) -> None:
+    def _check_number(
+        self, name: str, *, low: float, high: float = math.inf, low_ok: bool = False, high_ok: bool = False
+    ) -> None:
         """Raise unless the field is a finite number in (low, high), ends included where flagged."""
         value = getattr(self, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -169,7 +206,16 @@ class QueueConfig:
         return "erlang_a" if self.patience_s is not None else "erlang_c"
 
 
-_NUMBER_FIELDS = {"aht_s", "service_level", "answer_s", "asa_s", "max_occupancy", "patience_s", "first_response_min", "shrinkage"}
+_NUMBER_FIELDS = {
+    "aht_s",
+    "service_level",
+    "answer_s",
+    "asa_s",
+    "max_occupancy",
+    "patience_s",
+    "first_response_min",
+    "shrinkage",
+}
 _FIELD_NAMES = [f.name for f in fields(QueueConfig)]
 
 
@@ -194,7 +240,9 @@ def queue_configs_from_records(
         where = f"queues row {row} (queue {values.get('queue')!r})"
         unknown = set(record) - set(_FIELD_NAMES)
         if unknown:
-            raise StaffingError(f"{where}: unknown column(s) {', '.join(sorted(map(str, unknown)))}; expected {', '.join(_FIELD_NAMES)}")
+            raise StaffingError(
+                f"{where}: unknown column(s) {', '.join(sorted(map(str, unknown)))}; expected {', '.join(_FIELD_NAMES)}"
+            )
         for name in ("queue", "channel", "skill", "aht_s"):
             if name not in values:
                 raise StaffingError(f"{where}: column {name!r} is missing or blank")
@@ -209,14 +257,20 @@ def queue_configs_from_records(
         except StaffingError as exc:
             raise StaffingError(f"queues row {row}: {exc}") from None
         if config.queue in seen:
-            raise StaffingError(f"queues row {row}: queue {config.queue!r} is already configured in row {seen[config.queue]}")
+            raise StaffingError(
+                f"queues row {row}: queue {config.queue!r} is already configured in row {seen[config.queue]}"
+            )
         seen[config.queue] = row
         configs.append(config)
     return configs
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value))
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def _coerced(values: dict[str, object], where: str) -> dict[str, object]:
@@ -336,7 +390,9 @@ def _contacts_on_grid(
     off_grid = seconds % step != 0
     if off_grid.any():
         i = int(np.flatnonzero(off_grid)[0])
-        raise StaffingError(f"forecast row {i + 1} (queue {queue[i]!r}): {stamps.iloc[i]} is off the {step // 60}-minute grid")
+        raise StaffingError(
+            f"forecast row {i + 1} (queue {queue[i]!r}): {stamps.iloc[i]} is off the {step // 60}-minute grid"
+        )
     interval_s = step if interval_minutes is None else _interval_seconds(interval_minutes, step)
     bucket = (seconds // interval_s).astype(np.int64)
     contacts = np.zeros((len(names), int(bucket.max()) + 1))
@@ -401,7 +457,9 @@ class _QueueParams:
             asa_s=column(q.asa_s for q in queues),
             max_occupancy=column(q.max_occupancy for q in queues),
             patience_s=column(q.patience_s for q in queues),
-            first_response_s=column(None if q.first_response_min is None else q.first_response_min * 60 for q in queues),
+            first_response_s=column(
+                None if q.first_response_min is None else q.first_response_min * 60 for q in queues
+            ),
             model=np.array([q.model for q in queues]),
         )
 
@@ -415,7 +473,7 @@ class _QueueParams:
 
 
 def _staff_queues(params: _QueueParams, contacts: np.ndarray, interval_s: int) -> dict[str, np.ndarray]:
-    """Each queue staffed on its own: (queues x intervals) arrays of agents and figures, plus async fractional agents."""
+    """Each queue staffed on its own: (queues x intervals) arrays of agents and figures, and async fractional agents."""
     shape = contacts.shape
     load = offered_load(contacts, interval_s, params.aht_s)
     out = {
@@ -430,15 +488,29 @@ def _staff_queues(params: _QueueParams, contacts: np.ndarray, interval_s: int) -
         _put(out, rows, raw_agents=agents, service_level=m.service_level, asa_s=m.asa_s, occupancy=m.occupancy)
     rows = np.flatnonzero(params.model == "erlang_a")
     if rows.size:
-        agents, m = erlang_a_agents(load[rows], params.aht_s[rows], params.patience_s[rows], **params.live_targets(rows))
-        _put(out, rows, raw_agents=agents, service_level=m.service_level, asa_s=m.asa_s, occupancy=m.occupancy,
-             abandon_rate=m.prob_abandon)  # fmt: skip
+        agents, m = erlang_a_agents(
+            load[rows], params.aht_s[rows], params.patience_s[rows], **params.live_targets(rows)
+        )
+        _put(
+            out,
+            rows,
+            raw_agents=agents,
+            service_level=m.service_level,
+            asa_s=m.asa_s,
+            occupancy=m.occupancy,
+            abandon_rate=m.prob_abandon,
+        )
     rows = np.flatnonzero(params.model == "async")
     if rows.size:
         aht, occupancy = params.aht_s[rows, 0], params.max_occupancy[rows, 0]
         plan = async_agents(contacts[rows], aht, interval_s, params.first_response_s[rows, 0], occupancy)
-        _put(out, rows, raw_agents=tolerant_ceil(plan), async_agents=plan,
-             backlog=carried_backlog(contacts[rows], plan, aht, interval_s, occupancy))  # fmt: skip
+        _put(
+            out,
+            rows,
+            raw_agents=tolerant_ceil(plan),
+            async_agents=plan,
+            backlog=carried_backlog(contacts[rows], plan, aht, interval_s, occupancy),
+        )
     return out
 
 
@@ -485,7 +557,7 @@ def _staff_skills(
 def _pooled_live_agents(
     groups: np.ndarray, params: _QueueParams, contacts: np.ndarray, load: np.ndarray, interval_s: int
 ) -> np.ndarray:
-    """Agents for each group of live queues (rows of `groups`, over queues) answered as one pool: (groups x intervals)."""
+    """Agents for each group of live queues (a row of `groups` marks its queues) answered as one pool."""
     pooled = np.zeros((groups.shape[0], contacts.shape[1]), dtype=np.int64)
     pool_contacts, pool_load = groups.astype(float) @ contacts, groups.astype(float) @ load
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -542,7 +614,10 @@ def _queue_frame(
             "contacts": contacts.ravel(),
             "load_erlangs": detail["load"].ravel(),
             "raw_agents": detail["raw_agents"].ravel(),
-            **{name: detail[name].ravel() for name in ("service_level", "asa_s", "occupancy", "abandon_rate", "backlog")},
+            **{
+                name: detail[name].ravel()
+                for name in ("service_level", "asa_s", "occupancy", "abandon_rate", "backlog")
+            },
         }
     )
     return frame[QUEUE_DETAIL_COLUMNS]

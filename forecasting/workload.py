@@ -82,7 +82,9 @@ def carried_backlog(
     interval x occupancy / AHT tickets; idle capacity is lost, not banked.
     """
     arrivals = np.asarray(arrivals, dtype=float)
-    per_agent = interval_s * np.asarray(max_occupancy, dtype=float)[..., None] / np.asarray(aht_s, dtype=float)[..., None]
+    per_agent = (
+        interval_s * np.asarray(max_occupancy, dtype=float)[..., None] / np.asarray(aht_s, dtype=float)[..., None]
+    )
     running = np.cumsum(arrivals - np.asarray(agents, dtype=float) * per_agent, axis=-1)
     backlog = running - np.minimum(np.minimum.accumulate(running, axis=-1), 0.0)
     return np.where(backlog > TOLERANCE, backlog, 0.0)

@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
 
 
 def staffing(
-    forecast: Path = typer.Option(..., "--forecast", help="Forecast CSV: timestamp,queue,mean[,lo80,...], contacts per interval."),
+    forecast: Path = typer.Option(
+        ..., "--forecast", help="Forecast CSV: timestamp,queue,mean[,lo80,...], contacts per interval."
+    ),
     queues: Path = typer.Option(
         ...,
         "--queues",
@@ -38,19 +40,39 @@ def staffing(
         "asa_s, max_occupancy, patience_s, first_response_min, shrinkage, min_agents_24x7.",
     ),
     out: Path = typer.Option(..., "--out", help="Where to write timestamp,skill,required (.csv or .xlsx)."),
-    interval: int | None = typer.Option(None, "--interval", help="Interval in minutes; default the forecast's, a multiple sums it."),
-    zone: str | None = typer.Option(None, "--zone", help="IANA zone for timestamps without a UTC offset, and for the output."),
-    detail: Path | None = typer.Option(None, "--detail", help="Also write per-queue figures (agents, SL, ASA, occupancy, backlog)."),
-    service_level: float | None = typer.Option(
-        None, "--service-level", help="Blank service_level (a share, 0.8 = 80 %); a live queue with no target gets 80 % in 20 s."
+    interval: int | None = typer.Option(
+        None, "--interval", help="Interval in minutes; default the forecast's, a multiple sums it."
     ),
-    answer_seconds: float | None = typer.Option(None, "--answer-seconds", help="Blank answer_s: the service-level time, s."),
+    zone: str | None = typer.Option(
+        None, "--zone", help="IANA zone for timestamps without a UTC offset, and for the output."
+    ),
+    detail: Path | None = typer.Option(
+        None, "--detail", help="Also write per-queue figures (agents, SL, ASA, occupancy, backlog)."
+    ),
+    service_level: float | None = typer.Option(
+        None,
+        "--service-level",
+        help="Blank service_level (a share, 0.8 = 80 %); a live queue with no target gets 80 % in 20 s.",
+    ),
+    answer_seconds: float | None = typer.Option(
+        None, "--answer-seconds", help="Blank answer_s: the service-level time, s."
+    ),
     asa_seconds: float | None = typer.Option(None, "--asa-seconds", help="Blank asa_s: mean wait target, s."),
-    max_occupancy: float | None = typer.Option(None, "--max-occupancy", help="Blank max_occupancy (default 1.0, no cap)."),
-    patience_seconds: float | None = typer.Option(None, "--patience-seconds", help="Blank patience_s: Erlang A for phone/chat."),
-    first_response_minutes: float | None = typer.Option(None, "--first-response-minutes", help="Blank first_response_min (email/webform)."),
-    shrinkage: float | None = typer.Option(None, "--shrinkage", help="Blank shrinkage (share of paid time off the queue, default 0)."),
-    min_agents: int | None = typer.Option(None, "--min-agents", help="Blank min_agents_24x7: head count per skill at every interval."),
+    max_occupancy: float | None = typer.Option(
+        None, "--max-occupancy", help="Blank max_occupancy (default 1.0, no cap)."
+    ),
+    patience_seconds: float | None = typer.Option(
+        None, "--patience-seconds", help="Blank patience_s: Erlang A for phone/chat."
+    ),
+    first_response_minutes: float | None = typer.Option(
+        None, "--first-response-minutes", help="Blank first_response_min (email/webform)."
+    ),
+    shrinkage: float | None = typer.Option(
+        None, "--shrinkage", help="Blank shrinkage (share of paid time off the queue, default 0)."
+    ),
+    min_agents: int | None = typer.Option(
+        None, "--min-agents", help="Blank min_agents_24x7: head count per skill at every interval."
+    ),
 ) -> None:
     """Required agents per interval and skill (Erlang C/A for phone and chat, backlog workload for email)."""
     for path in (out, detail):
@@ -83,7 +105,7 @@ def read_queue_configs(path: Path, defaults: dict[str, object]) -> list[QueueCon
             data = json.loads(path.read_text(encoding="utf-8"))
             records = data.get("queues") if isinstance(data, dict) else data
             if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-                raise UserError(f"{path}: expected a list of queue objects (or {{\"queues\": [...]}})")
+                raise UserError(f'{path}: expected a list of queue objects (or {{"queues": [...]}})')
         elif suffix in (".csv", ".xlsx"):
             read = pd.read_csv if suffix == ".csv" else pd.read_excel
             records = read(path, dtype=str, keep_default_na=False).to_dict("records")
@@ -128,7 +150,9 @@ def parse_timestamps(text: pd.Series, queue: pd.Series, tz: ZoneInfo | None) -> 
         return parsed.dt.tz_convert(tz or _single_offset(offsets))
     if has_offset.any():
         row = int((has_offset != has_offset.iloc[0]).to_numpy().argmax())
-        raise UserError(f"forecast row {row + 1}: timestamp {text.iloc[row]!r} differs from the first row in having a UTC offset")
+        raise UserError(
+            f"forecast row {row + 1}: timestamp {text.iloc[row]!r} differs from the first row in having a UTC offset"
+        )
     if tz is None:
         raise UserError("forecast timestamps have no UTC offset: give --zone (e.g. --zone Asia/Shanghai)")
     wall_clock = parsed.dt.tz_localize(None)  # naive text was read as UTC; take it back to wall-clock time
@@ -137,7 +161,9 @@ def parse_timestamps(text: pd.Series, queue: pd.Series, tz: ZoneInfo | None) -> 
             lambda s: s.dt.tz_localize(tz, ambiguous="infer", nonexistent="raise")
         )
     except (ValueError, IndexError) as exc:  # pandas raises these for DST gaps and overlaps
-        raise UserError(f"forecast timestamps do not map to {tz.key} cleanly ({exc}): write them with their UTC offset") from None
+        raise UserError(
+            f"forecast timestamps do not map to {tz.key} cleanly ({exc}): write them with their UTC offset"
+        ) from None
 
 
 def _single_offset(offsets: pd.Series) -> timezone:

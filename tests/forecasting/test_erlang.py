@@ -114,7 +114,9 @@ def test_erlang_c_max_calls_match_published_rows(row: dict[str, str]) -> None:
 @pytest.mark.parametrize("row", rows_of("erlang_a", "metrics"), ids=lambda r: r["id"])
 def test_erlang_a_matches_published_row(row: dict[str, str]) -> None:
     load = offered_load(number(row, "calls"), number(row, "interval_min") * 60, number(row, "aht_s"))
-    m = erlang_a(number(row, "agents"), load, number(row, "aht_s"), number(row, "patience_s"), number(row, "target_answer_s"))
+    m = erlang_a(
+        number(row, "agents"), load, number(row, "aht_s"), number(row, "patience_s"), number(row, "target_answer_s")
+    )
     assert_published(
         row,
         {
@@ -250,8 +252,12 @@ def test_unreachable_targets_are_refused(targets: dict[str, float]) -> None:
 
 
 @SEARCH
-@given(st.integers(1, 60), st.sampled_from([900, 1800, 3600]), st.floats(30, 600), st.floats(0, 60), st.floats(0.5, 0.95))
-def test_max_contacts_is_the_most_that_meets_the_target(agents: int, interval: int, aht: float, answer: float, sl: float) -> None:
+@given(
+    st.integers(1, 60), st.sampled_from([900, 1800, 3600]), st.floats(30, 600), st.floats(0, 60), st.floats(0.5, 0.95)
+)
+def test_max_contacts_is_the_most_that_meets_the_target(
+    agents: int, interval: int, aht: float, answer: float, sl: float
+) -> None:
     most = int(erlang_c_max_contacts(agents, interval, aht, answer, sl))
     at = erlang_c(agents, offered_load(most, interval, aht), aht, answer).service_level
     over = erlang_c(agents, offered_load(most + 1, interval, aht), aht, answer).service_level
@@ -288,7 +294,9 @@ def chain_oracle(agents: int, load: float, aht: float, patience: float, answer: 
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 25), st.floats(0.2, 30), st.floats(60, 600), st.floats(30, 1200), st.floats(0, 60))
-def test_erlang_a_matches_the_chain_by_brute_force(agents: int, load: float, aht: float, patience: float, answer: float) -> None:
+def test_erlang_a_matches_the_chain_by_brute_force(
+    agents: int, load: float, aht: float, patience: float, answer: float
+) -> None:
     assume((load - agents) * patience / aht < 25)  # keeps the brute-force queue short enough to truncate
     ours = erlang_a(agents, load, aht, patience, answer)
     oracle = chain_oracle(agents, load, aht, patience, answer)

@@ -23,7 +23,9 @@ from shiftdesk.errors import UserError
 ZONE = "Asia/Shanghai"
 
 
-def forecast_frame(series: dict[str, list[float]], start: str = "2026-11-23 00:00", freq: str = "15min", tz: str = ZONE) -> pd.DataFrame:
+def forecast_frame(
+    series: dict[str, list[float]], start: str = "2026-11-23 00:00", freq: str = "15min", tz: str = ZONE
+) -> pd.DataFrame:
     """A long forecast frame (queue, timestamp, mean, plus an interval column to be ignored)."""
     frames = []
     for queue, means in series.items():
@@ -37,7 +39,9 @@ def phone(name: str = "phone", skill: str = "en", **settings_: object) -> QueueC
 
 
 def email(name: str = "email", skill: str = "en", **settings_: object) -> QueueConfig:
-    return QueueConfig(name, "email", skill, aht_s=settings_.pop("aht_s", 450.0), **{"first_response_min": 60.0, **settings_})  # type: ignore[arg-type]
+    return QueueConfig(
+        name, "email", skill, aht_s=settings_.pop("aht_s", 450.0), **{"first_response_min": 60.0, **settings_}
+    )  # type: ignore[arg-type]
 
 
 def required_of(result, skill: str) -> np.ndarray:
@@ -48,7 +52,9 @@ def required_of(result, skill: str) -> np.ndarray:
 # --- shrinkage -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "shrinkage", "scheduled"), [(14, 0.3, 20), (15, 0.3, 22), (21, 0.3, 30), (0, 0.3, 0), (7, 0.0, 7)])
+@pytest.mark.parametrize(
+    ("raw", "shrinkage", "scheduled"), [(14, 0.3, 20), (15, 0.3, 22), (21, 0.3, 30), (0, 0.3, 0), (7, 0.0, 7)]
+)
 def test_scheduled_agents_round_up_but_not_on_floating_point_dust(raw: int, shrinkage: float, scheduled: int) -> None:
     assert scheduled_agents(raw, shrinkage) == scheduled
 
@@ -87,7 +93,9 @@ def test_intervals_missing_from_the_forecast_still_get_the_floor() -> None:
 
 
 def test_a_configured_queue_without_forecast_still_floors_its_skill() -> None:
-    result = required_agents(forecast_frame({"phone": [30.0] * 3}), [phone(), phone("night_line", skill="vip", min_agents_24x7=1)])
+    result = required_agents(
+        forecast_frame({"phone": [30.0] * 3}), [phone(), phone("night_line", skill="vip", min_agents_24x7=1)]
+    )
     assert (required_of(result, "vip") == 1).all()
 
 
@@ -96,7 +104,10 @@ def test_a_configured_queue_without_forecast_still_floors_its_skill() -> None:
 
 def test_every_interval_has_a_row_for_every_skill_from_its_own_queues() -> None:
     forecast = forecast_frame({"phone_en": [40.0, 80.0], "phone_zh": [10.0, 0.0]})
-    queues = [phone("phone_en", "en", service_level=0.8, answer_s=20.0), phone("phone_zh", "zh", service_level=0.8, answer_s=20.0)]
+    queues = [
+        phone("phone_en", "en", service_level=0.8, answer_s=20.0),
+        phone("phone_zh", "zh", service_level=0.8, answer_s=20.0),
+    ]
     result = required_agents(forecast, queues)
     assert list(result.required.columns) == ["timestamp", "skill", "required"]
     assert result.required["required"].dtype == np.int64
@@ -116,9 +127,14 @@ def test_live_queues_of_one_skill_are_pooled_which_needs_fewer_than_the_sum() ->
 
 def test_the_pool_meets_the_strictest_target_of_its_queues() -> None:
     forecast = forecast_frame({"a": [200.0], "b": [100.0]})
-    queues = [phone("a", service_level=0.8, answer_s=30.0), phone("b", service_level=0.9, answer_s=10.0, max_occupancy=0.9)]
+    queues = [
+        phone("a", service_level=0.8, answer_s=30.0),
+        phone("b", service_level=0.9, answer_s=10.0, max_occupancy=0.9),
+    ]
     result = required_agents(forecast, queues, interval_minutes=15)
-    strictest, _ = erlang_c_agents(offered_load(300.0, 900, 180.0), 180.0, service_level=0.9, answer_s=10.0, max_occupancy=0.9)
+    strictest, _ = erlang_c_agents(
+        offered_load(300.0, 900, 180.0), 180.0, service_level=0.9, answer_s=10.0, max_occupancy=0.9
+    )
     assert result.skills["live_agents"].iloc[0] == min(strictest, result.queues["raw_agents"].sum())
 
 
@@ -253,7 +269,15 @@ def test_staffing_errors_are_user_errors() -> None:
 
 def test_records_fill_blanks_from_defaults_only_where_the_channel_uses_them() -> None:
     records = [
-        {"queue": "p", "channel": "Phone", "skill": "en", "aht_s": "180", "service_level": "", "answer_s": None, "min_agents_24x7": "1"},
+        {
+            "queue": "p",
+            "channel": "Phone",
+            "skill": "en",
+            "aht_s": "180",
+            "service_level": "",
+            "answer_s": None,
+            "min_agents_24x7": "1",
+        },
         {"queue": "e", "channel": "email", "skill": "en", "aht_s": 300, "first_response_min": float("nan")},
     ]
     defaults = {"service_level": 0.9, "answer_s": 15, "first_response_min": 120, "shrinkage": 0.25}
@@ -265,12 +289,24 @@ def test_records_fill_blanks_from_defaults_only_where_the_channel_uses_them() ->
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"queue": "p", "channel": "phone", "skill": "en", "aht_s": "3 min"}, "row 2 \\(queue 'p'\\): aht_s must be a number"),
-        ({"queue": "p", "channel": "phone", "skill": "en", "aht_s": 1, "servce_level": 0.8}, "unknown column\\(s\\) servce_level"),
+        (
+            {"queue": "p", "channel": "phone", "skill": "en", "aht_s": "3 min"},
+            "row 2 \\(queue 'p'\\): aht_s must be a number",
+        ),
+        (
+            {"queue": "p", "channel": "phone", "skill": "en", "aht_s": 1, "servce_level": 0.8},
+            "unknown column\\(s\\) servce_level",
+        ),
         ({"queue": "p", "channel": "phone", "aht_s": 1}, "row 2 \\(queue 'p'\\): column 'skill' is missing"),
         ({"queue": "p", "channel": "phone", "skill": "en", "aht_s": 1, "min_agents_24x7": "1.5"}, "whole number"),
-        ({"queue": "ok", "channel": "phone", "skill": "en", "aht_s": 1}, "row 2: queue 'ok' is already configured in row 1"),
-        ({"queue": "p", "channel": "chat", "skill": "en", "aht_s": 1, "patience_s": -5}, "row 2: queue 'p': patience_s"),
+        (
+            {"queue": "ok", "channel": "phone", "skill": "en", "aht_s": 1},
+            "row 2: queue 'ok' is already configured in row 1",
+        ),
+        (
+            {"queue": "p", "channel": "chat", "skill": "en", "aht_s": 1, "patience_s": -5},
+            "row 2: queue 'p': patience_s",
+        ),
     ],
 )
 def test_bad_records_name_the_row(record: dict[str, object], message: str) -> None:
@@ -304,9 +340,15 @@ def test_required_covers_floor_and_shrinkage_and_each_live_queue_meets_its_targe
         live = channel in ("phone", "chat")
         queues.append(
             QueueConfig(
-                name, channel, skill, aht, shrinkage=shrinkage, min_agents_24x7=floor,
-                patience_s=patience if live else None, first_response_min=None if live else 120.0,
-            )  # fmt: skip
+                name,
+                channel,
+                skill,
+                aht,
+                shrinkage=shrinkage,
+                min_agents_24x7=floor,
+                patience_s=patience if live else None,
+                first_response_min=None if live else 120.0,
+            )
         )
         series[name] = means
     result = required_agents(forecast_frame(series), queues)

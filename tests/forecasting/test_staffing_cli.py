@@ -74,9 +74,19 @@ def test_excel_output_interval_json_queues_and_detail(files: dict[str, Path]) ->
     queues_json.write_text(json.dumps({"queues": records}))
     out, detail = files["dir"] / "required.xlsx", files["dir"] / "detail.csv"
     run_ok(
-        "--forecast", str(files["forecast"]), "--queues", str(queues_json), "--out", str(out),
-        "--interval", "30", "--detail", str(detail), "--zone", "Asia/Shanghai",
-    )  # fmt: skip
+        "--forecast",
+        str(files["forecast"]),
+        "--queues",
+        str(queues_json),
+        "--out",
+        str(out),
+        "--interval",
+        "30",
+        "--detail",
+        str(detail),
+        "--zone",
+        "Asia/Shanghai",
+    )
     required = pd.read_excel(out)
     assert list(required.columns) == ["timestamp", "skill", "required"] and len(required) == 4 * 2
     assert required["timestamp"].iloc[2] == "2026-11-23 00:30:00+08:00"
@@ -92,8 +102,10 @@ def test_options_fill_blank_queue_settings(files: dict[str, Path]) -> None:
     run_ok(*common, "--out", str(strict), "--min-agents", "3", "--shrinkage", "0.4", "--first-response-minutes", "30")
     plain_required, strict_required = pd.read_csv(plain), pd.read_csv(strict)
     first = plain_required["timestamp"].iloc[0]  # no contacts yet: the floors show
-    at_first = {name: frame[frame["timestamp"] == first].set_index("skill")["required"] for name, frame in
-                (("plain", plain_required), ("strict", strict_required))}  # fmt: skip
+    at_first = {
+        name: frame[frame["timestamp"] == first].set_index("skill")["required"]
+        for name, frame in (("plain", plain_required), ("strict", strict_required))
+    }
     assert at_first["plain"]["zh"] == at_first["strict"]["zh"] == 1  # the file's floor for phone_zh is kept
     assert (at_first["plain"]["en"], at_first["strict"]["en"]) == (1, 3)  # chat_en and email_en had none
     assert (strict_required["required"] >= plain_required["required"]).all()
@@ -109,11 +121,23 @@ def test_naive_timestamps_take_the_zone(files: dict[str, Path]) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.replace("phone_zh,phone,zh", "phone_zh,fax,zh"), "queues row 4: queue 'phone_zh': channel must be one of"),
-        (lambda d: d.replace("email_en,email,en,450,,,,60", "email_en,email,en,450,,,,"), "queues row 3: queue 'email_en': email needs first_response_min"),
-        (lambda d: d.replace("phone_zh,phone,zh,240", "phone_zh,phone,zh,abc"), "queues row 4 (queue 'phone_zh'): aht_s must be a number"),
+        (
+            lambda d: d.replace("phone_zh,phone,zh", "phone_zh,fax,zh"),
+            "queues row 4: queue 'phone_zh': channel must be one of",
+        ),
+        (
+            lambda d: d.replace("email_en,email,en,450,,,,60", "email_en,email,en,450,,,,"),
+            "queues row 3: queue 'email_en': email needs first_response_min",
+        ),
+        (
+            lambda d: d.replace("phone_zh,phone,zh,240", "phone_zh,phone,zh,abc"),
+            "queues row 4 (queue 'phone_zh'): aht_s must be a number",
+        ),
         (lambda d: d.replace("phone_zh", "phone_xx"), "forecast queue 'phone_zh' has no configuration"),
-        (lambda d: d.replace("0.8,20", "80,20"), "queues row 1: queue 'phone_en': service_level must be in (0, 1), got 80"),
+        (
+            lambda d: d.replace("0.8,20", "80,20"),
+            "queues row 1: queue 'phone_en': service_level must be in (0, 1), got 80",
+        ),
     ],
 )
 def test_bad_queue_files_exit_2_with_one_line(
@@ -121,7 +145,9 @@ def test_bad_queue_files_exit_2_with_one_line(
 ) -> None:
     files["queues"].write_text(change(QUEUES_CSV))
     out = files["dir"] / "required.csv"
-    err = run_bad(monkeypatch, capsys, "--forecast", str(files["forecast"]), "--queues", str(files["queues"]), "--out", str(out))
+    err = run_bad(
+        monkeypatch, capsys, "--forecast", str(files["forecast"]), "--queues", str(files["queues"]), "--out", str(out)
+    )
     assert message in err
     assert not out.exists()
 
@@ -133,8 +159,14 @@ def test_bad_forecasts_exit_2_with_one_line(
     common = ["--queues", str(files["queues"]), "--out", str(files["dir"] / "r.csv")]
     good = pd.read_csv(forecast, dtype=str)
     cases = {
-        "negative.csv": (good.assign(mean=good["mean"].where(good.index != 2, "-4")), "forecast row 3 (queue 'phone_en'"),
-        "garbled.csv": (good.assign(timestamp=good["timestamp"].where(good.index != 1, "yesterday")), "forecast row 2: column 'timestamp'"),
+        "negative.csv": (
+            good.assign(mean=good["mean"].where(good.index != 2, "-4")),
+            "forecast row 3 (queue 'phone_en'",
+        ),
+        "garbled.csv": (
+            good.assign(timestamp=good["timestamp"].where(good.index != 1, "yesterday")),
+            "forecast row 2: column 'timestamp'",
+        ),
         "nomean.csv": (good.drop(columns="mean"), "no column 'mean'"),
     }
     for name, (frame, message) in cases.items():
@@ -142,7 +174,9 @@ def test_bad_forecasts_exit_2_with_one_line(
         assert message in run_bad(monkeypatch, capsys, "--forecast", str(files["dir"] / name), *common)
     naive = write_forecast(files["dir"] / "naive.csv", offset="")
     assert "give --zone" in run_bad(monkeypatch, capsys, "--forecast", str(naive), *common)
-    assert "unknown time zone 'Mars/Base'" in run_bad(monkeypatch, capsys, "--forecast", str(forecast), *common, "--zone", "Mars/Base")
+    assert "unknown time zone 'Mars/Base'" in run_bad(
+        monkeypatch, capsys, "--forecast", str(forecast), *common, "--zone", "Mars/Base"
+    )
     bad_out = ["--forecast", str(forecast), "--queues", str(files["queues"]), "--out", str(files["dir"] / "r.txt")]
     assert "write .csv or .xlsx" in run_bad(monkeypatch, capsys, *bad_out)
     missing = ["--forecast", str(files["dir"] / "missing.csv"), *common]

@@ -10,12 +10,19 @@ from forecasting.models.base import ForecastModel
 from forecasting.models.baselines import HistoricAverage, SeasonalNaive
 from forecasting.models.combine import AutoModel, Ensemble
 from forecasting.models.count_regression import PoissonGlm
-from forecasting.models.profile import LevelProfile
+from forecasting.models.profile import LevelProfile, SlotProfile
 from forecasting.models.smoothing import HoltWinters, Mstl
 
 
 def _ensemble(calendar: DayCalendar) -> Ensemble:
-    return Ensemble([LevelProfile(calendar), PoissonGlm(calendar), HistoricAverage(calendar, weeks=8)])
+    """Daily and per-slot profiles, each with a level tuned for the week and for the next day, plus the GLM.
+
+    Their errors differ enough that the mean beats each member on most weeks.
+    """
+    return Ensemble([
+        LevelProfile(calendar), LevelProfile(calendar, level_horizon=1),
+        SlotProfile(calendar), SlotProfile(calendar, level_horizon=1), PoissonGlm(calendar),
+    ])
 
 
 # Baselines first: a backtest runs models in this order and baselines always finish.
@@ -23,6 +30,7 @@ MODELS: dict[str, Callable[[DayCalendar], ForecastModel]] = {
     "seasonal_naive": SeasonalNaive,
     "historic_average": HistoricAverage,
     "level_profile": LevelProfile,
+    "slot_profile": SlotProfile,
     "poisson_glm": PoissonGlm,
     "holt_winters": HoltWinters,
     "mstl": Mstl,

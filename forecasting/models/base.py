@@ -31,7 +31,7 @@ from forecasting.open_hours import OpenHours, infer_open_hours
 DEFAULT_LEVELS = (80, 95)
 WEEK = pd.Timedelta(days=7)
 # Inner weeks whose one-week-ahead errors calibrate the intervals.
-CALIBRATION_WEEKS = 4
+CALIBRATION_WEEKS = 8
 # The shortest training cut worth refitting on for calibration.
 MIN_TRAIN_DAYS = 14
 

@@ -14,10 +14,11 @@ import pandas as pd
 
 from forecasting.daymatrix import DayMatrix
 from forecasting.metrics import wape
-from forecasting.models.base import ForecastModel, inner_errors
+from forecasting.models.base import CALIBRATION_WEEKS, ForecastModel, inner_errors
 
-# Weeks of one-week-ahead errors an automatic choice is based on.
-SELECTION_WEEKS = 4
+# Weeks of one-week-ahead errors an automatic choice is based on (the same
+# inner weeks that calibrate intervals, so their forecasts are reused).
+SELECTION_WEEKS = CALIBRATION_WEEKS
 
 
 class Ensemble(ForecastModel):

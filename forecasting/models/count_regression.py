@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from threadpoolctl import threadpool_limits
 
 from forecasting.calendar import DayCalendar
 from forecasting.daymatrix import DayMatrix
@@ -22,17 +21,25 @@ from forecasting.models.base import ForecastModel
 
 
 class PoissonGlm(ForecastModel):
-    """Weighted Poisson regression with one coefficient per open (weekday, slot) cell."""
+    """Weighted Poisson regression with one coefficient per open (weekday, slot) cell.
+
+    Fitted by alternating exact steps, which reaches the joint maximum
+    likelihood without a dense design of hundreds of cell columns: given the
+    special-day effects, each cell's rate has a closed form (weighted counts
+    over weighted exposure); given the cell rates, the effects are a statsmodels
+    Poisson GLM with log(cell rate) as offset.
+    """
 
     name = "poisson_glm"
     learns_special_days = True
+    ROUNDS = 5
 
     def __init__(self, calendar: DayCalendar | None = None, weeks: int = 10, half_life_weeks: float = 3.0) -> None:
         super().__init__(calendar)
         self.weeks, self.half_life_weeks = weeks, half_life_weeks
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
-        slots = matrix.values.shape[1]
+        self._slots = slots = matrix.values.shape[1]
         anomalous = (matrix.labels == "") & ~matrix.usable
         recent = matrix.dates >= matrix.end - pd.Timedelta(weeks=self.weeks)
         rows = np.flatnonzero(recent & ~anomalous)
@@ -42,34 +49,24 @@ class PoissonGlm(ForecastModel):
         cells = matrix.weekdays[day_rows] * slots + slot_idx
         age_weeks = (matrix.end - matrix.dates[day_rows]).days.to_numpy() / 7
         weights = 0.5 ** (age_weeks / self.half_life_weeks)
-        self._labels = sorted({str(lbl) for lbl in matrix.labels[rows] if lbl in self.calendar.learned_labels})
-        # Cells without any arrival would need a coefficient of minus infinity.
-        seen = pd.Series(counts).groupby(cells).sum()
-        self._cells = seen.index[seen > 0].to_numpy()
-        keep = np.isin(cells, self._cells)
-        design = self._design(cells[keep], matrix.labels[day_rows][keep])
-        self._cell_rate = np.zeros(7 * slots)
+        labels = matrix.labels[day_rows]
+        self._labels = sorted({str(lbl) for lbl in labels if lbl in self.calendar.learned_labels})
+        dummies = np.column_stack([labels == lbl for lbl in self._labels]).astype(float) if self._labels else None
         self._effects = np.zeros(len(self._labels))
-        if keep.any():
-            # One BLAS thread: these small solves run ~50x slower when a
-            # threaded BLAS competes for a busy 2-core machine.
-            with warnings.catch_warnings(), threadpool_limits(1):
-                warnings.simplefilter("ignore")
-                fitted = sm.GLM(counts[keep], design, family=sm.families.Poisson(), var_weights=weights[keep]).fit()
-            params = np.asarray(fitted.params)
-            self._cell_rate[self._cells] = np.exp(params[: len(self._cells)])
-            self._effects = params[len(self._cells) :]
         self._observed_cells = np.zeros(7 * slots, bool)
         self._observed_cells[np.unique(cells)] = True
-        self._slots = slots
-
-    def _design(self, cells: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        position = {cell: i for i, cell in enumerate(self._cells)}
-        design = np.zeros((len(cells), len(self._cells) + len(self._labels)))
-        design[np.arange(len(cells)), [position[c] for c in cells]] = 1.0
-        for j, label in enumerate(self._labels):
-            design[labels == label, len(self._cells) + j] = 1.0
-        return design
+        weighted_counts = np.bincount(cells, weights * counts, minlength=7 * slots)
+        for _ in range(self.ROUNDS if dummies is not None else 1):
+            exposure = np.exp(dummies @ self._effects) if dummies is not None else np.ones(len(counts))
+            self._cell_rate = weighted_counts / np.maximum(np.bincount(cells, weights * exposure, minlength=7 * slots), 1e-12)
+            if dummies is None:
+                break
+            seen = self._cell_rate[cells] > 0  # cells without any arrival carry no information on effects
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted = sm.GLM(counts[seen], dummies[seen], family=sm.families.Poisson(),
+                                offset=np.log(self._cell_rate[cells][seen]), var_weights=weights[seen]).fit()
+            self._effects = np.asarray(fitted.params)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         cells = weekdays[:, None] * self._slots + np.arange(self._slots)[None, :]

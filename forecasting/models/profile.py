@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calendar import DayCalendar
-from forecasting.daymatrix import DayMatrix
+from forecasting.daymatrix import DayMatrix, column_means
 from forecasting.models.base import ForecastModel
 
 
@@ -24,15 +24,18 @@ class LevelProfile(ForecastModel):
     shape_weeks: ordinary days per weekday pooled into its intraday shape.
     factor_weeks: weeks of daily totals behind the weekday factors.
     level_days: how many recent deseasonalised daily totals the level is smoothed over.
+    level_horizon: days ahead the smoothing constant is chosen for (7 = a week's forecast).
     """
 
     name = "level_profile"
 
     def __init__(
-        self, calendar: DayCalendar | None = None, shape_weeks: int = 12, factor_weeks: int = 8, level_days: int = 120
+        self, calendar: DayCalendar | None = None, shape_weeks: int = 12, factor_weeks: int = 8, level_days: int = 120,
+        level_horizon: int = 7,
     ) -> None:
         super().__init__(calendar)
         self.shape_weeks, self.factor_weeks, self.level_days = shape_weeks, factor_weeks, level_days
+        self.level_horizon = level_horizon
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
         values = np.nan_to_num(matrix.values[matrix.usable])
@@ -53,7 +56,7 @@ class LevelProfile(ForecastModel):
             mean_total[weekday] = totals[in_window].mean()
         self._factor = mean_total / np.nanmean(mean_total) if np.nanmean(mean_total) > 0 else np.ones(7)
         seasonal_free = totals / np.where(self._factor[weekdays] > 0, self._factor[weekdays], 1.0)
-        self._level = smoothed_level(seasonal_free[-self.level_days :])
+        self._level = smoothed_level(seasonal_free[-self.level_days :], self.level_horizon)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return (self._level * self._factor[weekdays])[:, None] * self._shape[weekdays]
@@ -63,26 +66,61 @@ ALPHAS = np.linspace(0.02, 1.0, 50)
 
 
 def smoothed_level(series: np.ndarray, horizon: int = 7) -> float:
-    """Exponentially smoothed level with alpha chosen for 1..`horizon`-step-ahead accuracy.
+    """Exponentially smoothed level of a 1-D series, alpha chosen for 1..`horizon`-step accuracy."""
+    return float(smoothed_levels(np.asarray(series, float)[:, None], horizon)[0])
+
+
+def smoothed_levels(series: np.ndarray, horizon: int = 7) -> np.ndarray:
+    """Final smoothed level of each column (time x columns), one alpha shared by all columns.
 
     A one-week forecast is judged on days 1 to 7 ahead, so alpha minimises the
-    mean absolute error of the level against the next `horizon` values rather
-    than the one-step error statsmodels would optimise.
+    absolute error of the level against the next `horizon` values (summed over
+    columns) rather than the one-step error statsmodels would optimise.
     """
-    series = np.asarray(series, float)
     if len(series) <= 2 * horizon:
-        return float(np.mean(series)) if len(series) else 0.0
-    levels = _ses_levels(series, ALPHAS)  # alphas x time: level after each observation
+        return series.mean(axis=0) if len(series) else np.zeros(series.shape[1])
+    levels = np.empty((len(ALPHAS), *series.shape))  # alphas x time x columns
+    level = np.tile(series[: min(7, len(series))].mean(axis=0), (len(ALPHAS), 1))
+    for t, value in enumerate(series):
+        level = level + ALPHAS[:, None] * (value - level)
+        levels[:, t] = level
     errors = np.zeros(len(ALPHAS))
     for step in range(1, horizon + 1):
-        errors += np.abs(levels[:, horizon : len(series) - step] - series[horizon + step :]).mean(axis=1)
-    return float(levels[np.argmin(errors), -1])
+        errors += np.abs(levels[:, horizon : len(series) - step] - series[horizon + step :]).sum(axis=(1, 2))
+    return levels[np.argmin(errors), -1]
 
 
-def _ses_levels(series: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    levels = np.empty((len(alphas), len(series)))
-    level = np.full(len(alphas), series[: min(7, len(series))].mean())
-    for t, value in enumerate(series):
-        level = level + alphas * (value - level)
-        levels[:, t] = level
-    return levels
+class SlotProfile(ForecastModel):
+    """Per time-of-day level x weekday factor: each slot's own smoothed level across days.
+
+    Where a day's volume moves unevenly (mornings up, evenings flat) one daily
+    level misses it; here every slot is smoothed over the days on its own,
+    with a weekday factor per slot from the last `factor_weeks`.
+    """
+
+    name = "slot_profile"
+
+    def __init__(
+        self, calendar: DayCalendar | None = None, factor_weeks: int = 8, level_days: int = 120, level_horizon: int = 7
+    ) -> None:
+        super().__init__(calendar)
+        self.factor_weeks, self.level_days, self.level_horizon = factor_weeks, level_days, level_horizon
+
+    def _fit_matrix(self, matrix: DayMatrix) -> None:
+        values = matrix.values[matrix.usable]
+        weekdays = matrix.weekdays[matrix.usable]
+        recent = matrix.dates[matrix.usable] >= matrix.end - pd.Timedelta(weeks=self.factor_weeks)
+        means = np.full((7, values.shape[1]), np.nan)
+        for weekday in np.unique(weekdays):
+            rows = np.flatnonzero((weekdays == weekday) & recent) if recent.any() else np.flatnonzero(weekdays == weekday)
+            means[weekday] = column_means(values[rows])
+        overall = column_means(means)
+        positive = np.nan_to_num(overall) > 0
+        self._factor = np.where(positive, means / np.where(positive, overall, 1.0), 0.0)
+        factor = self._factor[weekdays][-self.level_days :]
+        seasonal_free = np.where(factor > 0, values[-self.level_days :] / np.where(factor > 0, factor, 1.0), np.nan)
+        filled = np.where(np.isnan(seasonal_free), column_means(seasonal_free), seasonal_free)
+        self._level = smoothed_levels(np.nan_to_num(filled), self.level_horizon)
+
+    def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        return self._level[None, :] * self._factor[weekdays]

@@ -76,7 +76,7 @@ class Mstl(_GridModel):
         periods = (int(lengths[0]), grid.season) if uniform else (grid.season,)
         if len(grid.values) < 2 * grid.season:
             return grid.values[-grid.season :]
-        fitted = MSTL(grid.values, periods=periods).fit()
+        fitted = MSTL(grid.values, periods=periods, iterate=1).fit()
         seasonal = np.asarray(fitted.seasonal).reshape(len(grid.values), -1)
         level = smoothed_level(grid.values - seasonal.sum(axis=1), horizon=grid.season)
         return level + seasonal[-grid.season :].sum(axis=1)

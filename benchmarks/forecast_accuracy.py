@@ -207,7 +207,6 @@ def summarize(results: dict[tuple[str, int], tuple[pd.DataFrame, float]]) -> tup
             "data": key, "interval": interval, "auto_wape": auto["wape"], "ha4_wape": table.loc["historic_average", "wape"],
             "best_sf_wape": sf_best, "rel_snaive": auto["rel_snaive"], "mae_floor": auto["mae_floor"],
             "bias": auto["bias"], "cov80": auto["coverage80"], "cov95": auto["coverage95"], "seconds": seconds,
-            "chosen": "",
         })
     summary = pd.DataFrame(rows)
     verdicts = []
@@ -228,7 +227,7 @@ def summarize(results: dict[tuple[str, int], tuple[pd.DataFrame, float]]) -> tup
         f"all      {'PASS' if s < TARGETS['seconds'] else 'FAIL'}  backtest of {key} (both intervals) {s:.1f} s < 60 s"
         for key, s in per_set.items()
     ]
-    return summary.drop(columns="chosen"), verdicts
+    return summary, verdicts
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -91,7 +91,7 @@ class ForecastModel:
         index = index.tz_convert(self._matrix.zone)
         dates = local_dates(index)
         days = pd.DatetimeIndex(dates.unique())
-        rows = self._days_with_effects(self._matrix, days)
+        rows = self._days_with_effects(days)
         row_of = pd.Series(np.arange(len(days)), index=days)
         values = rows[row_of.loc[dates].to_numpy(), slot_of_day(index, self._matrix.interval_min)]
         return np.nan_to_num(np.maximum(values, 0.0))
@@ -102,7 +102,7 @@ class ForecastModel:
         self._fit_matrix(matrix)
         self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
 
-    def _days_with_effects(self, matrix: DayMatrix, days: pd.DatetimeIndex) -> np.ndarray:
+    def _days_with_effects(self, days: pd.DatetimeIndex) -> np.ndarray:
         labels = self.calendar.labels(days)
         weekdays = self.calendar.effective_weekdays(days, labels)
         rows = self._predict_days(days, weekdays, labels)
@@ -125,7 +125,7 @@ class ForecastModel:
             inner = copy.copy(self)
             inner._fit_on(matrix)
             days = pd.date_range(matrix.end, periods=7, freq="D")
-            self._memo[key] = inner._days_with_effects(matrix, days)
+            self._memo[key] = inner._days_with_effects(days)
         return self._memo[key]
 
     def _calibrate(self, matrix: DayMatrix) -> Calibration:

@@ -36,7 +36,7 @@ class Ensemble(ForecastModel):
             member._fit_on(matrix)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        rows = [member._days_with_effects(member._matrix, dates) for member in self._fitted]
+        rows = [member._days_with_effects(dates) for member in self._fitted]
         return np.mean(rows, axis=0)
 
 
@@ -64,4 +64,4 @@ class AutoModel(ForecastModel):
         self.chosen._fit_on(matrix)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        return self.chosen._days_with_effects(self.chosen._matrix, dates)
+        return self.chosen._days_with_effects(dates)

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "shiftdesk.commands.user",
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
+    "shiftdesk.commands.worker",
 ]
 
 for _name in COMMAND_MODULES:

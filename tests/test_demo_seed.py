@@ -67,7 +67,7 @@ def test_demo_desk_is_what_a_planner_expects(demo_db) -> None:
             select(func.min(Ticket.created_at), func.max(Ticket.created_at))
         ).one()
         assert (days[1] - days[0]).days >= 16 * 7 - 1
-        assert session.scalar(select(func.count()).select_from(Queue)) == 7
+        assert session.scalar(select(func.count()).select_from(Queue)) == 8  # 7 customer queues + escalations
     assert {login.role for login in report.logins} == {"agent", "planner", "manager", "admin"}
 
 

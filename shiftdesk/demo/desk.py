@@ -61,6 +61,9 @@ QUEUES: tuple[DemoQueue, ...] = (
     DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10),
 )
 
+# Where the SLA escalation steps move breached tickets (seniors work it).
+ESCALATION_QUEUE = "escalations"
+
 AGENT_NAMES: tuple[str, ...] = (
     "Li Na", "Wang Wei", "Zhang Min", "Liu Yang", "Chen Jie", "Yang Fang", "Huang Lei", "Zhao Li",
     "Wu Tao", "Zhou Xin", "Xu Jing", "Sun Hao", "Ma Lin", "Zhu Hong", "Hu Bin", "Guo Ying",

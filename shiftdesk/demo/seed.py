@@ -20,6 +20,7 @@ from shiftdesk.auth import generate_password, hash_password
 from shiftdesk.demo import desk
 from shiftdesk.demo.history import generate_tickets, promotion_day
 from shiftdesk.demo.roster import rotation_roster
+from shiftdesk.demo.sla import seed_sla_tiers, seed_ticket_sla
 from store.schema import (
     Base,
     Employee,
@@ -93,6 +94,9 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
         for q in desk.QUEUES
     }
     session.add_all(queues.values())
+    session.add(Queue(team=team, code=desk.ESCALATION_QUEUE, name="Escalations", channel="internal",
+                      skill=skills["vip_care"], covered_24x7=True))
+    seed_sla_tiers(session, now)
 
     logins = _users(session, employees, now)
     promotion = promotion_day(now.astimezone(ZoneInfo(desk.SITE_ZONE)).date())
@@ -113,6 +117,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
         row["queue_id"] = queue_ids[row.pop("queue_code")]  # type: ignore[arg-type]
     session.execute(insert(Ticket), rows)
     session.flush()
+    seed_ticket_sla(session, rows, now)
 
     counts = {
         "employees": len(employees),

@@ -1,0 +1,62 @@
+"""Turn "tell this person about this ticket" into outbox rows, one per channel.
+
+In-app when the person has a login, e-mail when they have an address, and a
+webhook (SMS gateway / chat bot) when the team has one configured. Each row's
+idempotency key is the event's key plus channel and recipient, so enqueueing
+the same event twice never sends twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from store import outbox
+from store.enums import NotificationChannel
+from store.people import Contact
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # the event's idempotency key, e.g. "sla:12:first_response:1:warn-assignee"
+    subject: str
+    body: str
+    ticket_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+def rows_for(message: Message, contact: Contact, now: datetime, webhook_url: str | None) -> list[dict[str, Any]]:
+    """Outbox rows (column dicts) that reach `contact` on every channel they have."""
+    targets: list[tuple[NotificationChannel, str]] = []
+    if contact.user_id is not None:
+        targets.append((NotificationChannel.IN_APP, str(contact.user_id)))
+    if contact.email:
+        targets.append((NotificationChannel.EMAIL, contact.email))
+    if webhook_url:
+        targets.append((NotificationChannel.WEBHOOK, webhook_url))
+    payload = {**(message.data or {}), "ticket_id": message.ticket_id, "to": contact.name, "phone": contact.phone}
+    return [
+        {
+            "idempotency_key": f"{message.key}:{channel.value}:{contact.user_id or contact.email or contact.name}",
+            "channel": channel,
+            "recipient": address,
+            "recipient_user_id": contact.user_id,
+            "subject": message.subject,
+            "body": message.body,
+            "payload": payload,
+            "ticket_id": message.ticket_id,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for channel, address in targets
+    ]
+
+
+def notify(session: Session, message: Message, contacts: list[Contact], now: datetime,
+           webhook_url: str | None = None) -> int:
+    """Enqueue `message` for each contact in the caller's transaction; returns the rows added."""
+    rows = [row for contact in contacts for row in rows_for(message, contact, now, webhook_url)]
+    return outbox.enqueue(session, rows)

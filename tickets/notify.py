@@ -8,6 +8,7 @@ the same event twice never sends twice.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,7 +41,7 @@ def rows_for(message: Message, contact: Contact, now: datetime, webhook_url: str
     payload = {**(message.data or {}), "ticket_id": message.ticket_id, "to": contact.name, "phone": contact.phone}
     return [
         {
-            "idempotency_key": f"{message.key}:{channel.value}:{contact.user_id or contact.email or contact.name}",
+            "idempotency_key": f"{message.key}:{channel.value}:{_tag(contact)}",
             "channel": channel,
             "recipient": address,
             "recipient_user_id": contact.user_id,
@@ -53,6 +54,15 @@ def rows_for(message: Message, contact: Contact, now: datetime, webhook_url: str
         }
         for channel, address in targets
     ]
+
+
+def _tag(contact: Contact) -> str:
+    """An ASCII tag for the recipient in the key (keys travel in mail and HTTP headers)."""
+    if contact.user_id is not None:
+        return f"u{contact.user_id}"
+    if contact.employee_id is not None:
+        return f"e{contact.employee_id}"
+    return "x" + hashlib.sha256(contact.name.encode()).hexdigest()[:12]
 
 
 def notify(session: Session, message: Message, contacts: list[Contact], now: datetime,

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
-from forecasting.calendar import DayCalendar, parse_event
-from forecasting.history import DEFAULT_QUEUE, read_history_csv
-from forecasting.service import ForecastResult, forecast_series
 from shiftdesk.errors import UserError
+
+if TYPE_CHECKING:  # the forecasting stack loads only when the command runs: `shiftdesk --help` stays fast
+    import pandas as pd
+
+    from forecasting.service import ForecastResult
 
 DEFAULT_ZONE = "Asia/Shanghai"
 OUTPUT_COLUMNS = ["timestamp", "mean", "lo80", "hi80", "lo95", "hi95"]
@@ -48,6 +50,10 @@ def forecast(
     backtest_weeks: int = typer.Option(4, "--backtest-weeks", help="Weekly origins in the backtest."),
 ) -> None:
     """Forecast arrivals per interval with 80/95% intervals, choosing the model by backtest."""
+    from forecasting.calendar import DayCalendar, parse_event
+    from forecasting.history import read_history_csv
+    from forecasting.service import forecast_series
+
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError(f"--out {out}: use a .csv or .xlsx file")
     if not history.is_file():
@@ -72,6 +78,8 @@ def forecast(
 
 def _output_frame(result: ForecastResult, with_queue: bool, aware: bool) -> pd.DataFrame:
     """The file's columns; timestamps keep UTC offsets only if the history had them."""
+    import pandas as pd
+
     frame = result.forecast.copy()
     stamps = pd.DatetimeIndex(frame["timestamp"])
     frame["timestamp"] = stamps.tz_localize(None) if not aware else stamps.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -79,6 +87,8 @@ def _output_frame(result: ForecastResult, with_queue: bool, aware: bool) -> pd.D
 
 
 def _report(result: ForecastResult) -> None:
+    from forecasting.history import DEFAULT_QUEUE
+
     for note in result.notes:
         typer.echo(f"note: {note}")
     for queue, text in result.open_hours.items():

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "shiftdesk.commands.db",
     "shiftdesk.commands.demo",
     "shiftdesk.commands.user",
+    "shiftdesk.commands.ticket",
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
     "shiftdesk.commands.worker",

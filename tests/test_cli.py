@@ -42,3 +42,23 @@ def test_upgrade_then_seed_on_a_new_database(tmp_path) -> None:
 def test_unknown_option_is_a_usage_error_without_traceback() -> None:
     out = run("db", "upgrade", "--bogus")
     assert out.returncode == 2 and "Traceback" not in out.stderr and "--bogus" in out.stderr
+
+
+def test_ticket_create_and_import_from_the_command_line(tmp_path) -> None:
+    env = {"SHIFTDESK_DATABASE_URL": f"sqlite:///{tmp_path}/desk.db"}
+    assert run("db", "upgrade", env=env).returncode == 0
+    assert run("demo", "seed", env=env).returncode == 0
+    created = run("ticket", "create", "--queue", "tech_email", "--subject", "无法登录", "--external-id", "M-1", env=env)
+    assert created.returncode == 0 and created.stdout.startswith("created ticket #")
+    again = run("ticket", "create", "--queue", "tech_email", "--subject", "retry", "--external-id", "M-1", env=env)
+    assert again.stdout.startswith("already exists: ticket #")
+    unknown = run("ticket", "create", "--queue", "nope", "--subject", "x", env=env)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: unknown queue 'nope'")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("queue,subject\nnope,x\n", encoding="utf-8")
+    refused = run("ticket", "import", str(bad), env=env)
+    assert refused.returncode == 2 and "row 2, column queue: unknown queue 'nope'" in refused.stderr
+    good = tmp_path / "good.csv"
+    good.write_text("external_id,queue,subject\nI-1,vip_care,Complaint\n", encoding="utf-8")
+    assert run("ticket", "import", str(good), env=env).stdout.strip() == "imported 1 ticket(s), skipped 0 already imported"
+    assert run("ticket", "import", str(good), env=env).stdout.strip() == "imported 0 ticket(s), skipped 1 already imported"

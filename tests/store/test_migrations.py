@@ -52,3 +52,31 @@ def test_every_enum_check_constraint_admits_every_value(engine) -> None:
             for column in enum_columns:
                 for value in column.type.enums:
                     assert f"'{value}'" in definitions, f"{table.name}.{column.name} CHECK lacks '{value}'"
+
+
+def test_upgrade_keeps_the_rows_of_a_database_in_use(engine) -> None:
+    """Each migration must carry existing data along (SQLite rebuilds tables to alter them)."""
+    from sqlalchemy import text
+
+    migrate.downgrade(engine, "base")
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO sites (id, name, time_zone, holiday_country) VALUES (1, 'S', 'Asia/Shanghai', 'CN')",
+            "INSERT INTO teams (id, site_id, name) VALUES (1, 1, 'T')",
+            "INSERT INTO skills (id, code, name) VALUES (1, 'technical', 'Technical')",
+            "INSERT INTO queues (id, team_id, code, name, channel, skill_id, covered_24x7, aht_seconds) "
+            "VALUES (1, 1, 'q', 'Q', 'email', 1, false, 600)",
+            "INSERT INTO tickets (id, channel, customer_tier, category, priority, queue_id, status, subject, body, "
+            "created_at, updated_at, version) VALUES (1, 'email', 'standard', 'inquiry', 'normal', 1, 'new', "
+            "'Hello', '', '2026-11-26 01:00:00+00:00', '2026-11-26 01:00:00+00:00', 1)",
+            "INSERT INTO ticket_events (ticket_id, at, actor, kind, data) "
+            "VALUES (1, '2026-11-26 01:00:00+00:00', 'x', 'created', '{}')",
+        ):
+            connection.execute(text(statement))
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT subject FROM tickets")).scalar_one() == "Hello"
+        assert connection.execute(text("SELECT count(*) FROM ticket_events")).scalar_one() == 1
+        assert connection.execute(text("SELECT channel FROM queues")).scalar_one() == "email"
+        connection.execute(text("UPDATE queues SET channel = 'internal'"))  # the new value is admitted

@@ -114,17 +114,20 @@ class ForecastModel:
             return self.calendar.given_multipliers[label]
         return self._multipliers.get(label, 1.0)
 
-    def week_after(self, matrix: DayMatrix) -> np.ndarray:
-        """Point forecast (7 x slots) for the week after `matrix`, fitted on `matrix` alone.
+    def week_after(self, matrix: DayMatrix, origin: pd.Timestamp) -> np.ndarray:
+        """Point forecast (7 x slots) for the week from `origin`, fitted on `matrix` alone.
 
-        Memoised on the history cut so rolling-origin evaluation and interval
-        calibration never refit the same cut twice.
+        `origin` is a naive local midnight on or after the end of `matrix`: a
+        cut whose last days were closed (a holiday before the origin) ends
+        earlier than the week it forecasts. Memoised on the history cut and
+        origin so rolling-origin evaluation and interval calibration never
+        refit the same cut twice.
         """
-        key = (matrix.dates[0], matrix.dates[-1], len(matrix.dates), float(np.nansum(matrix.values)))
+        key = (matrix.dates[0], matrix.dates[-1], len(matrix.dates), float(np.nansum(matrix.values)), origin)
         if key not in self._memo:
             inner = copy.copy(self)
             inner._fit_on(matrix)
-            days = pd.date_range(matrix.end, periods=7, freq="D")
+            days = pd.date_range(origin, periods=7, freq="D")
             self._memo[key] = inner._days_with_effects(days)
         return self._memo[key]
 
@@ -170,7 +173,7 @@ def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> tuple[n
         cut = truncate(matrix, origin)
         if len(cut.dates) == 0 or (origin - cut.dates[0]).days < MIN_TRAIN_DAYS:
             break
-        forecast = model.week_after(cut)
+        forecast = model.week_after(cut, origin)
         rows = np.flatnonzero((matrix.dates >= origin) & (matrix.dates < origin + WEEK))
         keep = rows[matrix.usable[rows] | (matrix.labels[rows] != "")]
         offsets = (matrix.dates[keep] - origin).days

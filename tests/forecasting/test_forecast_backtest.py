@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecasting.backtest import backtest
@@ -56,3 +57,22 @@ def test_time_limit_stops_models_but_not_baselines(series_factory):
 def test_backtest_needs_enough_history(series_factory):
     with pytest.raises(ForecastError, match="two weeks of history"):
         backtest(series_factory(weeks=3), [make_model("seasonal_naive")], weeks=2)
+
+
+def test_inner_errors_align_when_the_day_before_an_origin_is_missing(series_factory):
+    """A closed day right before a week boundary must not shift the forecast week by a day.
+
+    On a noise-free weekly pattern seasonal naive is exact, so every inner
+    one-week-ahead error is zero only if forecasts and actuals line up.
+    """
+    from forecasting.calendar import DayCalendar
+    from forecasting.daymatrix import build_day_matrix
+    from forecasting.models.base import inner_errors
+
+    y = series_factory(weeks=6, seed=None)
+    dates = y.index.tz_localize(None).normalize()
+    y = y[dates != y.index[-1].tz_localize(None).normalize() - pd.Timedelta(days=7)]  # a Sunday before an origin
+    matrix = build_day_matrix(y, DayCalendar())
+    actual, mean = inner_errors(make_model("seasonal_naive"), matrix, weeks=3)
+    assert len(actual) == 3 * 7 * 24 - 24
+    np.testing.assert_array_equal(actual, mean)

@@ -15,6 +15,11 @@ st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:",
 # (page file, title, icon, permission) in menu order; a page shows only to roles holding its permission.
 PAGES = [
     ("pages/home.py", "Home", ":material/home:", "home.view"),
+    ("pages/desk.py", "Live desk", ":material/support_agent:", "desk.view"),
+    ("pages/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
+    ("pages/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
+    ("pages/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
+    ("pages/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
 ]
 
 

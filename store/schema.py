@@ -357,6 +357,14 @@ class Queue(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"))
     covered_24x7: Mapped[bool] = mapped_column(Boolean, default=False)
     aht_seconds: Mapped[int] = mapped_column(Integer, default=600)
+    # Staffing targets: live channels answer `service_level` of contacts within `answer_seconds`
+    # (Erlang A when callers' mean `patience_seconds` is known); written channels get a first
+    # response within `first_response_minutes`. `shrinkage` is paid time away from the queue.
+    service_level: Mapped[float | None] = mapped_column(Float)
+    answer_seconds: Mapped[int | None] = mapped_column(Integer)
+    patience_seconds: Mapped[int | None] = mapped_column(Integer)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    shrinkage: Mapped[float] = mapped_column(Float, default=0.3)
 
     team: Mapped[Team] = relationship()
     skill: Mapped[Skill] = relationship()

@@ -49,16 +49,21 @@ class DemoQueue:
     aht_seconds: int
     covered_24x7: bool
     share: float  # share of the desk's daily volume
+    service_level: float | None = None  # live channels: answered within answer_seconds
+    answer_seconds: int | None = None
+    first_response_minutes: int | None = None  # written channels
 
 
 QUEUES: tuple[DemoQueue, ...] = (
-    DemoQueue("billing_chat", "Billing chat", "chat", "billing", 420, False, 0.18),
-    DemoQueue("billing_email", "Billing email", "email", "billing", 480, False, 0.12),
-    DemoQueue("tech_phone", "Technical hotline", "phone", "technical", 540, True, 0.22),
-    DemoQueue("tech_email", "Technical email", "email", "technical", 600, False, 0.10),
-    DemoQueue("device_repair", "Device repair requests", "webform", "device_repair", 720, True, 0.14),
-    DemoQueue("cross_border", "Cross-border orders", "email", "cross_border", 600, False, 0.14),
-    DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10),
+    DemoQueue("billing_chat", "Billing chat", "chat", "billing", 420, False, 0.18, 0.8, 60),
+    DemoQueue("billing_email", "Billing email", "email", "billing", 480, False, 0.12, first_response_minutes=120),
+    DemoQueue("tech_phone", "Technical hotline", "phone", "technical", 540, True, 0.22, 0.8, 20),
+    DemoQueue("tech_email", "Technical email", "email", "technical", 600, False, 0.10, first_response_minutes=120),
+    DemoQueue("device_repair", "Device repair requests", "webform", "device_repair", 720, True, 0.14,
+              first_response_minutes=60),
+    DemoQueue("cross_border", "Cross-border orders", "email", "cross_border", 600, False, 0.14,
+              first_response_minutes=120),
+    DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10, 0.9, 15),
 )
 
 # Where the SLA escalation steps move breached tickets (seniors work it).

@@ -57,10 +57,19 @@ def streamlit_server(database_url: str) -> Iterator[str]:
 
 
 def screenshot(page, name: str) -> Path:  # page: playwright Page
-    """Save a full-page PNG once the data grids (drawn on canvas) have painted."""
-    for grid in page.locator("[data-testid='stDataFrame'] canvas").all():
-        grid.wait_for(state="visible", timeout=15_000)
-    page.wait_for_timeout(800)
+    """Save a full-page PNG once every data grid and chart (drawn asynchronously) has painted."""
+    page.wait_for_function(
+        """() => {
+            const grids = document.querySelectorAll("[data-testid='stDataFrame']");
+            const charts = document.querySelectorAll("[data-testid='stVegaLiteChart']");
+            const shown = nodes => [...nodes].filter(n => n.offsetParent !== null);  // hidden tabs paint later
+            const painted = (nodes, inner) => shown(nodes).every(n => n.querySelector(inner));
+            const loading = shown(document.querySelectorAll("[data-testid='stSkeleton']")).length;
+            return !loading && painted(grids, "canvas") && painted(charts, ".marks");
+        }""",
+        timeout=20_000,
+    )
+    page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

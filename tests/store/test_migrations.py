@@ -80,3 +80,4 @@ def test_upgrade_keeps_the_rows_of_a_database_in_use(engine) -> None:
         assert connection.execute(text("SELECT count(*) FROM ticket_events")).scalar_one() == 1
         assert connection.execute(text("SELECT channel FROM queues")).scalar_one() == "email"
         connection.execute(text("UPDATE queues SET channel = 'internal'"))  # the new value is admitted
+        assert connection.execute(text("SELECT shrinkage FROM queues")).scalar_one() == 0.3  # filled for old rows

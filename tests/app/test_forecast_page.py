@@ -1,0 +1,56 @@
+"""The forecast page on the demo desk: run, read the bands and the backtest, approve, edit events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from store.db import make_engine, make_session_factory
+from store.schema import ForecastEvent, ForecastRun, StaffingRequirement
+from tests.conftest import REPO_ROOT
+
+
+def _count(url, table) -> int:
+    with make_session_factory(make_engine(url))() as session:
+        return session.scalar(select(func.count()).select_from(table))
+
+
+def test_manager_runs_and_approves_a_forecast(app_as, demo_db) -> None:
+    url, _ = demo_db
+    at = app_as("manager")
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Forecast"]
+    at.selectbox[1].select("historic_average")  # the fastest model keeps the test short
+    at.button[0].click().run(timeout=180)  # Run forecast
+    assert not at.exception, at.exception
+    assert any("Model: **historic_average**" in c.value for c in at.caption)
+    approve = next(b for b in at.button if b.label == "Approve forecast and staffing")
+    approve.click().run(timeout=60)
+    assert any("approved" in s.value for s in at.success)
+    assert _count(url, ForecastRun) == 1
+    assert _count(url, StaffingRequirement) == 7 * 24 * 5  # one week of hours x five skills
+
+
+def test_events_are_validated_and_saved(app_as, demo_db) -> None:
+    url, _ = demo_db
+    at = app_as("manager")
+    at.switch_page("pages/forecast.py").run()
+    before = _count(url, ForecastEvent)
+    save = next(b for b in at.button if b.label == "Save events")
+    save.click().run()
+    assert any("event(s) saved" in s.value for s in at.success)
+    assert _count(url, ForecastEvent) == before
+
+
+def test_agents_neither_see_nor_open_the_forecast(app_as, demo_db, monkeypatch) -> None:
+    at = app_as("agent")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/forecast.py")
+    # Opened directly (a hand-typed URL), the page itself refuses the role.
+    monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
+    direct = AppTest.from_file(str(REPO_ROOT / "pages" / "forecast.py"), default_timeout=60)
+    direct.session_state["current_user"] = at.session_state["current_user"]
+    direct.run()
+    assert [e.value for e in direct.error] == ["Your role (agent) may not open this page."]

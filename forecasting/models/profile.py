@@ -1,11 +1,11 @@
-"""Level-adjusted profile: forecast daily total x weekday intraday shape.
+"""Level-adjusted profiles: forecast daily total x weekday intraday shape.
 
 On call-centre series most of the error one week ahead is in the day's total,
 not in how the day is spread over its hours. So the two are estimated apart:
 the intraday shape of each weekday from many weeks (smooth, Poisson noise
-averaged out), the weekday factors from a few months, and the level of
-deseasonalised daily totals by exponential smoothing tuned for the
-one-to-seven-day horizon (responsive to recent weeks).
+averaged out), the weekday factors from a few months, and a robust level of
+deseasonalised daily totals chosen for the one-to-seven-day horizon
+(`daily_level`). `SlotProfile` instead smooths every time of day on its own.
 """
 
 from __future__ import annotations
@@ -16,47 +16,47 @@ import pandas as pd
 from forecasting.calendar import DayCalendar
 from forecasting.daymatrix import DayMatrix, column_means
 from forecasting.models.base import ForecastModel
+from forecasting.models.daily_level import days_before, huber_level, median_level, weekday_factors
 
 
 class LevelProfile(ForecastModel):
-    """Smoothed daily level x weekday factor x intraday shape (all from ordinary days).
+    """Robust daily level x weekday factor x intraday shape (all from ordinary days).
 
+    level: 'median' (median of the last days, window chosen per series) or
+    'huber' (smoothing with clipped surprises, alpha chosen per series); see
+    `forecasting.models.daily_level`.
     shape_weeks: ordinary days per weekday pooled into its intraday shape.
     factor_weeks: weeks of daily totals behind the weekday factors.
-    level_days: how many recent deseasonalised daily totals the level is smoothed over.
-    level_horizon: days ahead the smoothing constant is chosen for (7 = a week's forecast).
+    level_days: how many recent deseasonalised daily totals the level is chosen on.
+    level_horizon: days ahead the level is tuned for (7 = a week's forecast).
     """
 
     name = "level_profile"
 
     def __init__(
-        self, calendar: DayCalendar | None = None, shape_weeks: int = 12, factor_weeks: int = 8, level_days: int = 120,
-        level_horizon: int = 7,
+        self, calendar: DayCalendar | None = None, level: str = "median", shape_weeks: int = 12, factor_weeks: int = 12,
+        level_days: int = 240, level_horizon: int = 7,
     ) -> None:
         super().__init__(calendar)
-        self.shape_weeks, self.factor_weeks, self.level_days = shape_weeks, factor_weeks, level_days
-        self.level_horizon = level_horizon
+        if level not in ("median", "huber"):
+            raise ValueError(f"level must be 'median' or 'huber', got {level!r}")
+        self.level, self.shape_weeks, self.factor_weeks = level, shape_weeks, factor_weeks
+        self.level_days, self.level_horizon = level_days, level_horizon
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
         values = np.nan_to_num(matrix.values[matrix.usable])
         weekdays = matrix.weekdays[matrix.usable]
-        dates = matrix.dates[matrix.usable]
         totals = values.sum(axis=1)
-        slots = values.shape[1]
-        self._shape = np.full((7, slots), np.nan)
-        mean_total = np.full(7, np.nan)
-        recent = dates >= matrix.end - pd.Timedelta(weeks=self.factor_weeks)
-        for weekday in range(7):
-            rows = np.flatnonzero(weekdays == weekday)
-            if len(rows) == 0:
-                continue
-            pooled = values[rows[-self.shape_weeks :]].sum(axis=0)
+        before_end = days_before(matrix.dates[matrix.usable], matrix.end)
+        self._shape = np.full((7, values.shape[1]), np.nan)
+        for weekday in np.unique(weekdays):
+            pooled = values[np.flatnonzero(weekdays == weekday)[-self.shape_weeks :]].sum(axis=0)
             self._shape[weekday] = pooled / pooled.sum() if pooled.sum() > 0 else 0.0
-            in_window = rows[recent[rows]] if recent[rows].any() else rows[-self.factor_weeks :]
-            mean_total[weekday] = totals[in_window].mean()
-        self._factor = mean_total / np.nanmean(mean_total) if np.nanmean(mean_total) > 0 else np.ones(7)
-        seasonal_free = totals / np.where(self._factor[weekdays] > 0, self._factor[weekdays], 1.0)
-        self._level = smoothed_level(seasonal_free[-self.level_days :], self.level_horizon)
+        self._factor = weekday_factors(totals, weekdays, before_end, self.factor_weeks)
+        factor = np.nan_to_num(self._factor[weekdays])
+        seasonal_free = (totals / np.where(factor > 0, factor, 1.0))[-self.level_days :]
+        estimate = median_level if self.level == "median" else huber_level
+        self._level = estimate(seasonal_free, self.level_horizon) if len(seasonal_free) else 0.0
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return (self._level * self._factor[weekdays])[:, None] * self._shape[weekdays]

@@ -19,7 +19,7 @@ from forecasting.calendar import DayCalendar
 from forecasting.errors import ForecastError
 from forecasting.grid import check_interval, horizon_end, interval_range, local_dates
 from forecasting.history import History, aggregate, fill_open_intervals, queue_series
-from forecasting.models import MODELS, ForecastModel
+from forecasting.models import AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates
 from forecasting.models.baselines import HistoricAverage, SeasonalNaive
 from forecasting.open_hours import OpenHours, infer_open_hours, parse_open_hours
 
@@ -46,8 +46,8 @@ class ForecastResult:
 
 
 def candidate_models(calendar: DayCalendar) -> list[ForecastModel]:
-    """One fresh instance of every registered model, baselines first."""
-    return [factory(calendar) for factory in MODELS.values()]
+    """One fresh instance of every model `auto` chooses among, baselines first."""
+    return auto_candidates(calendar)
 
 
 def parse_start(text: str | pd.Timestamp, zone: str, interval_min: int) -> pd.Timestamp:
@@ -133,30 +133,51 @@ def _forecast_queue(
     weekday_of = pd.Series(calendar.effective_weekdays(days), index=days)
     future = future[hours.is_open(future, weekday_of.loc[local_dates(future)].to_numpy())]
 
-    candidates = candidate_models(calendar) if model == "auto" else [
+    auto = model == "auto"
+    candidates = auto_candidates(calendar) if auto else [
         SeasonalNaive(calendar), HistoricAverage(calendar), *([] if model in ("seasonal_naive", "historic_average") else [MODELS[model](calendar)])
     ]
     notes: list[str] = []
     history_weeks = (local_dates(y.index)[-1] - local_dates(y.index)[0]).days // 7
     weeks = min(weeks, history_weeks - 2)
     if weeks >= 1:
-        result = backtest(y, candidates, weeks, time_limit_s, progress, clock)
+        # The auto row scores the choice itself, nested: at each origin it chooses from that origin's past only.
+        scored = [*candidates, AutoModel(candidates, default=AUTO_DEFAULT)] if auto else candidates
+        result = backtest(y, scored, weeks, time_limit_s, progress, clock)
     else:
-        result = BacktestResult(pd.DataFrame(columns=["wape"]), pd.DataFrame())
+        result = BacktestResult(pd.DataFrame(columns=["wape", "status"]), pd.DataFrame())
         notes.append("history shorter than three weeks: no backtest, historic average used")
-    chosen_name = _choose(result, model, weeks)
-    fitted = next(m for m in candidates if m.name == chosen_name).fit(y)
+    if not auto:
+        fitted, chosen_name = next(m for m in candidates if m.name == model).fit(y), model
+    elif weeks < 1:
+        fitted, chosen_name = HistoricAverage(calendar).fit(y), "historic_average"
+    else:
+        fitted = _fit_auto(y, candidates, result)
+        chosen_name = fitted.chosen.name
+        notes.append(_explain_choice(fitted))
     frame = fitted.predict(future).rename_axis("timestamp").reset_index()
     text = f"open hours: {hours.describe()} {hours.source}"
     return _QueueRun(frame, result.table, chosen_name, text, notes)
 
 
-def _choose(result: BacktestResult, model: str, weeks: int) -> str:
-    if model != "auto":
-        return model
-    if weeks < 1:
-        return "historic_average"
-    return result.best_model()
+def _fit_auto(y: pd.Series, candidates: list[ForecastModel], result: BacktestResult) -> AutoModel:
+    """Fit the automatic choice among the candidates that finished the backtest in time."""
+    finished = [c for c in candidates if result.table.loc[c.name, "status"] == "ok"]
+    names = [c.name for c in finished]
+    return AutoModel(finished, default=AUTO_DEFAULT if AUTO_DEFAULT in names else None).fit(y)
+
+
+def _explain_choice(auto: AutoModel) -> str:
+    """One line on why auto chose what it chose."""
+    weeks = auto.selection_weeks
+    chosen, scores = auto.chosen.name, auto.scores
+    if auto.default is None:
+        return f"auto chose {chosen}: lowest WAPE ({scores[chosen]:.3f}) over the last {weeks} weeks of one-week-ahead forecasts"
+    if chosen == auto.default:
+        return (f"auto kept {chosen} (WAPE {scores[chosen]:.3f} over the last {weeks} weeks of one-week-ahead forecasts): "
+                "no candidate beat it clearly day by day")
+    return (f"auto chose {chosen} over {auto.default}: its daily errors were clearly lower over the last {weeks} weeks "
+            f"(WAPE {scores[chosen]:.3f} vs {scores[auto.default]:.3f})")
 
 
 def _decide_open_hours(y: pd.Series, spec: str, interval_min: int, calendar: DayCalendar) -> OpenHours:

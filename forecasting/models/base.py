@@ -16,6 +16,7 @@ to timestamps.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import ClassVar, Self
 
 import numpy as np
@@ -31,7 +32,7 @@ from forecasting.open_hours import OpenHours, infer_open_hours
 DEFAULT_LEVELS = (80, 95)
 WEEK = pd.Timedelta(days=7)
 # Inner weeks whose one-week-ahead errors calibrate the intervals.
-CALIBRATION_WEEKS = 8
+CALIBRATION_WEEKS = 12
 # The shortest training cut worth refitting on for calibration.
 MIN_TRAIN_DAYS = 14
 
@@ -123,7 +124,10 @@ class ForecastModel:
         origin so rolling-origin evaluation and interval calibration never
         refit the same cut twice.
         """
-        key = (matrix.dates[0], matrix.dates[-1], len(matrix.dates), float(np.nansum(matrix.values)), origin)
+        key = (
+            matrix.dates[0], matrix.dates[-1], len(matrix.dates), float(np.nansum(matrix.values)),
+            hash(matrix.usable.tobytes()), origin,
+        )
         if key not in self._memo:
             inner = copy.copy(self)
             inner._fit_on(matrix)
@@ -132,8 +136,8 @@ class ForecastModel:
         return self._memo[key]
 
     def _calibrate(self, matrix: DayMatrix) -> Calibration:
-        actual, mean = inner_errors(self, matrix, CALIBRATION_WEEKS)
-        return calibrate(actual, mean)
+        errors = inner_errors(self, matrix, CALIBRATION_WEEKS)
+        return calibrate(errors.actual, errors.mean)
 
     def _next_open_intervals(self, h: int) -> pd.DatetimeIndex:
         step = pd.Timedelta(minutes=self._matrix.interval_min)
@@ -162,12 +166,29 @@ def truncate(matrix: DayMatrix, before: pd.Timestamp) -> DayMatrix:
     )
 
 
-def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class InnerErrors:
+    """Paired actuals and one-week-ahead forecasts, one entry per observed cell (arrivals per interval).
+
+    `day`: the cell's local date as days since 1970-01-01 (to group errors by
+    day); `lead`: days from the forecast origin (0-6).
+    """
+
+    actual: np.ndarray
+    mean: np.ndarray
+    day: np.ndarray
+    lead: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.actual)
+
+
+def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> InnerErrors:
     """Actuals and one-week-ahead forecasts over the last `weeks` weeks of `matrix`.
 
     Anomalous days (flagged outages) are left out: they say nothing about demand.
     """
-    actual, mean = [], []
+    actual, mean, day, lead = [], [], [], []
     for k in range(1, weeks + 1):
         origin = matrix.end - k * WEEK
         cut = truncate(matrix, origin)
@@ -176,15 +197,21 @@ def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> tuple[n
         forecast = model.week_after(cut, origin)
         rows = np.flatnonzero((matrix.dates >= origin) & (matrix.dates < origin + WEEK))
         keep = rows[matrix.usable[rows] | (matrix.labels[rows] != "")]
-        offsets = (matrix.dates[keep] - origin).days
+        offsets = np.asarray((matrix.dates[keep] - origin).days)
         observed = matrix.values[keep]
         predicted = forecast[offsets]
         cells = ~np.isnan(observed) & ~np.isnan(predicted)
         actual.append(observed[cells])
         mean.append(predicted[cells])
+        ordinals = np.asarray((matrix.dates[keep] - pd.Timestamp("1970-01-01")).days)
+        day.append(np.broadcast_to(ordinals[:, None], cells.shape)[cells])
+        lead.append(np.broadcast_to(offsets[:, None], cells.shape)[cells])
     if not actual:
-        return np.zeros(0), np.zeros(0)
-    return np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0)
+        empty = np.zeros(0)
+        return InnerErrors(empty, empty, empty.astype(int), empty.astype(int))
+    return InnerErrors(
+        np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0), np.concatenate(day), np.concatenate(lead)
+    )
 
 
 def learned_multipliers(matrix: DayMatrix, calendar: DayCalendar) -> dict[str, float]:

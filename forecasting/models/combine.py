@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from forecasting.daymatrix import DayMatrix
+from forecasting.intervals import Calibration
 from forecasting.metrics import wape
-from forecasting.models.base import CALIBRATION_WEEKS, ForecastModel, inner_errors
+from forecasting.models.base import CALIBRATION_WEEKS, ForecastModel, InnerErrors, inner_errors
 
 # Weeks of one-week-ahead errors an automatic choice is based on (the same
 # inner weeks that calibrate intervals, so their forecasts are reused).
@@ -41,7 +42,15 @@ class Ensemble(ForecastModel):
 
 
 class AutoModel(ForecastModel):
-    """Picks, at every fit, the candidate with the lowest WAPE over its last weeks of one-week-ahead forecasts.
+    """Keeps a default model unless another candidate was clearly better over the last weeks.
+
+    Every candidate forecasts each of the last `selection_weeks` weeks one
+    week ahead (training data only). Week-to-week noise makes the raw lowest
+    WAPE a lottery among close models, and a fixed combination beats picking
+    by it on both shared series, so the choice goes to another candidate only
+    if its daily absolute errors beat the default's in a paired comparison
+    (mean difference at least `SWITCH_T` standard errors); among those, the
+    lowest WAPE wins. With no `default` the lowest WAPE wins outright.
 
     Used inside a backtest this is a nested, honest evaluation: each choice
     sees only the history before its origin.
@@ -50,18 +59,56 @@ class AutoModel(ForecastModel):
     name = "auto"
     learns_special_days = True
 
-    def __init__(self, candidates: Sequence[ForecastModel], selection_weeks: int = SELECTION_WEEKS) -> None:
+    def __init__(
+        self, candidates: Sequence[ForecastModel], selection_weeks: int = SELECTION_WEEKS, default: str | None = None
+    ) -> None:
         super().__init__(candidates[0].calendar)
-        self.candidates, self.selection_weeks = list(candidates), selection_weeks
+        self.candidates, self.selection_weeks, self.default = list(candidates), selection_weeks, default
+        if default is not None and default not in [c.name for c in self.candidates]:
+            raise ValueError(f"default model {default!r} is not among the candidates")
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
-        scores = []
-        for candidate in self.candidates:
-            actual, mean = inner_errors(candidate, matrix, self.selection_weeks)
-            scores.append(wape(actual, mean) if len(actual) else np.inf)
-        best = self.candidates[int(np.nanargmin(np.nan_to_num(scores, nan=np.inf)))]
+        errors = [inner_errors(candidate, matrix, self.selection_weeks) for candidate in self.candidates]
+        self.scores = {c.name: (wape(e.actual, e.mean) if len(e) else np.inf) for c, e in zip(self.candidates, errors)}
+        best = choose(self.candidates, errors, self.default)
         self.chosen = copy.copy(best)
         self.chosen._fit_on(matrix)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return self.chosen._days_with_effects(dates)
+
+    def _calibrate(self, matrix: DayMatrix) -> Calibration:
+        """The chosen model's own intervals (its inner errors were just computed for the choice)."""
+        return self.chosen._calibrate(matrix)
+
+
+# How many standard errors a candidate's mean daily absolute error must beat
+# the default's by before the choice leaves the default (about a 2.5% one-sided test).
+SWITCH_T = 2.0
+
+
+def choose(candidates: Sequence[ForecastModel], errors: Sequence[InnerErrors], default: str | None) -> ForecastModel:
+    """The candidate to use given each one's inner errors (see `AutoModel`)."""
+    scores = np.array([wape(e.actual, e.mean) if len(e) else np.inf for e in errors])
+    scores = np.nan_to_num(scores, nan=np.inf)
+    names = [c.name for c in candidates]
+    if default is None or not len(errors[names.index(default)]):
+        return candidates[int(np.argmin(scores))]
+    base = names.index(default)
+    base_daily = _daily_abs_errors(errors[base])
+    better = []
+    for i, e in enumerate(errors):
+        if i == base or not len(e) or scores[i] >= scores[base]:
+            continue
+        days = sorted(set(base_daily) & set(own := _daily_abs_errors(e)))
+        diff = np.array([base_daily[d] - own[d] for d in days])
+        if len(diff) >= 5 and diff.std(ddof=1) > 0 and diff.mean() / (diff.std(ddof=1) / np.sqrt(len(diff))) >= SWITCH_T:
+            better.append(i)
+    return candidates[min(better, key=lambda i: scores[i])] if better else candidates[base]
+
+
+def _daily_abs_errors(errors: InnerErrors) -> dict[int, float]:
+    """Sum of |actual - forecast| per day."""
+    days, position = np.unique(errors.day, return_inverse=True)
+    sums = np.bincount(position, np.abs(errors.actual - errors.mean))
+    return dict(zip(days.tolist(), sums.tolist()))

@@ -73,6 +73,6 @@ def test_inner_errors_align_when_the_day_before_an_origin_is_missing(series_fact
     dates = y.index.tz_localize(None).normalize()
     y = y[dates != y.index[-1].tz_localize(None).normalize() - pd.Timedelta(days=7)]  # a Sunday before an origin
     matrix = build_day_matrix(y, DayCalendar())
-    actual, mean = inner_errors(make_model("seasonal_naive"), matrix, weeks=3)
-    assert len(actual) == 3 * 7 * 24 - 24
-    np.testing.assert_array_equal(actual, mean)
+    errors = inner_errors(make_model("seasonal_naive"), matrix, weeks=3)
+    assert len(errors) == 3 * 7 * 24 - 24
+    np.testing.assert_array_equal(errors.actual, errors.mean)

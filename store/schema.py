@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     CheckConstraint,
     Date,
     Enum,
@@ -495,6 +496,27 @@ class SlaStepFiring(Base):
     action: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime]
+
+
+class ClassifierModel(Base):
+    """A trained ticket classifier (one target: category, priority or queue), versioned.
+
+    `blob` is the serialised model; `metrics` holds its macro-F1, accuracy and
+    confusion matrix on the held-out split it was scored on.
+    """
+
+    __tablename__ = "classifier_models"
+    __table_args__ = (UniqueConstraint("target", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    trained_on: Mapped[int] = mapped_column(Integer)  # labelled tickets used
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Notification(Base):

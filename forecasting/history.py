@@ -69,16 +69,20 @@ def validate_history(raw: pd.DataFrame, zone: str) -> History:
     if empty_queue.any():
         raise HistoryError(f"row {rows[empty_queue].iloc[0]}, column queue: empty queue name")
     counts = _parse_counts(raw["count"], rows)
-    timestamps, notes = _parse_timestamps(raw["timestamp"], queue, rows, zone)
+    timestamps, notes, fate = _parse_timestamps(raw["timestamp"], counts, queue, rows, zone)
     has_offsets = bool(raw["timestamp"].astype(str).str.strip().iloc[0:1].str.contains(_OFFSET).any())
     frame = pd.DataFrame({"queue": queue.to_numpy(), "timestamp": timestamps, "count": counts.to_numpy()})
+    moved = frame[fate == _FOLD]
+    frame, rows, raw = frame[fate == _KEEP], rows[fate == _KEEP], raw[fate == _KEEP]
     duplicated = frame.duplicated(["queue", "timestamp"], keep=False)
     if duplicated.any():
         first_rows = rows[duplicated.to_numpy()]
         raise HistoryError(
-            f"row {first_rows.iloc[1]}, column timestamp: duplicate interval {raw['timestamp'].iloc[first_rows.index[1]]}"
+            f"row {first_rows.iloc[1]}, column timestamp: duplicate interval {raw['timestamp'].loc[first_rows.index[1]]}"
             f" (also at row {first_rows.iloc[0]})"
         )
+    if len(moved):
+        frame = pd.concat([frame, moved]).groupby(["queue", "timestamp"], as_index=False, sort=False)["count"].sum()
     frame = frame.sort_values(["queue", "timestamp"], kind="stable").reset_index(drop=True)
     interval = infer_interval_minutes(pd.DatetimeIndex(frame["timestamp"]))
     return History(frame, interval, notes, has_queue="queue" in raw.columns, has_offsets=has_offsets)
@@ -96,7 +100,9 @@ def _parse_counts(values: pd.Series, rows: pd.Series) -> pd.Series:
     return counts.astype(float)
 
 
-def _parse_timestamps(values: pd.Series, queue: pd.Series, rows: pd.Series, zone: str) -> tuple[pd.DatetimeIndex, list[str]]:
+def _parse_timestamps(
+    values: pd.Series, counts: pd.Series, queue: pd.Series, rows: pd.Series, zone: str
+) -> tuple[pd.DatetimeIndex, list[str], np.ndarray]:
     text = values.astype(str).str.strip()
     has_offset = text.str.contains(_OFFSET)
     if has_offset.any() and not has_offset.all():
@@ -115,33 +121,88 @@ def _parse_timestamps(values: pd.Series, queue: pd.Series, rows: pd.Series, zone
         bad = parsed.isna()
         raise HistoryError(f"row {rows[bad].iloc[0]}, column timestamp: cannot read '{text[bad].iloc[0]}' as a date and time")
     if aware:
-        return pd.DatetimeIndex(parsed).tz_convert(zone), []
-    return _localize_wall_clock(pd.DatetimeIndex(parsed), queue, rows, zone)
+        return pd.DatetimeIndex(parsed).tz_convert(zone), [], np.full(len(parsed), _KEEP)
+    return _localize_wall_clock(pd.DatetimeIndex(parsed), counts, queue, rows, zone)
 
 
-def _localize_wall_clock(naive: pd.DatetimeIndex, queue: pd.Series, rows: pd.Series, zone: str) -> tuple[pd.DatetimeIndex, list[str]]:
+def _localize_wall_clock(
+    naive: pd.DatetimeIndex, counts: pd.Series, queue: pd.Series, rows: pd.Series, zone: str
+) -> tuple[pd.DatetimeIndex, list[str], np.ndarray]:
     """Read naive wall-clock times in `zone`, coping with both DST transitions.
 
-    A time the spring-forward gap skips means the file's clock ignored DST: the
-    whole file is then read at the zone's standard offset. A time in the
-    repeated autumn hour is the first (summer) occurrence when seen first for
-    its queue and the second (winter) one when seen again.
+    A time in the repeated autumn hour is the first (summer) occurrence when
+    seen first for its queue and the second (winter) one when seen again.
+
+    A time the spring-forward gap skips means one of two things. Either the
+    file's clock ignored DST (every time is standard time), or the file lists
+    a nominal grid of every slot of every day while its times follow the wall
+    clock (the Israeli bank file: 240 six-minute rows a day all year, zero in
+    the skipped hour). The daily pattern tells them apart: a desk opens at
+    the same wall-clock time all year, so if the days under DST line up with
+    the others as written, the times are wall clock; if they line up one DST
+    shift later, the times are standard. Without enough days on both sides,
+    an all-zero skipped hour is taken as a nominal grid and counts in it as a
+    clock that ignores DST. Under the wall-clock reading, zero rows in the
+    skipped hour are dropped and others move on by the DST shift (their
+    counts are added to the interval they land in). Returns the timestamps,
+    notes and, per row, _KEEP, _FOLD or _DROP.
     """
+    nothing_folded = np.full(len(naive), _KEEP)
     probe = naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    occurrence = pd.Series(naive).groupby([queue.to_numpy(), naive]).cumcount().to_numpy() == 0
     if not probe.isna().any():
-        return probe, []
-    skipped = naive.tz_localize(zone, ambiguous=True, nonexistent="NaT").isna()
-    if skipped.any():
-        summer = naive.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+        return probe, [], nothing_folded
+    skipped = np.asarray(naive.tz_localize(zone, ambiguous=True, nonexistent="NaT").isna())
+    if not skipped.any():
+        return naive.tz_localize(zone, ambiguous=occurrence, nonexistent="raise"), [], nothing_folded
+    first = int(np.flatnonzero(skipped)[0])
+    summer = naive.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+    shift = pd.to_timedelta([ts.dst() for ts in summer])
+    gap = max(shift.max(), pd.Timedelta(minutes=1))
+    evidence = _daily_pattern_evidence(naive, counts.to_numpy(float), shift > pd.Timedelta(0), gap)
+    zero_gap = bool((counts.to_numpy()[skipped] == 0).all())
+    wall_clock = evidence if evidence is not None else zero_gap
+    where = f"row {rows.iloc[first]} is {naive[first]}, which {zone} skips"
+    if not wall_clock:
         standard_offset = pd.to_timedelta([ts.utcoffset() - ts.dst() for ts in summer])
         fixed = (naive - standard_offset).tz_localize("UTC").tz_convert(zone)
-        first = int(np.flatnonzero(skipped)[0])
-        return fixed, [
-            f"timestamps ignore daylight saving (row {rows.iloc[first]} is {naive[first]}, which {zone} skips):"
-            " read at the zone's standard offset"
-        ]
-    occurrence = pd.Series(naive).groupby([queue.to_numpy(), naive]).cumcount().to_numpy()
-    return naive.tz_localize(zone, ambiguous=occurrence == 0, nonexistent="raise"), []
+        why = "the daily pattern runs one DST shift early in summer" if evidence is False else "the skipped hour has arrivals"
+        return fixed, [f"timestamps ignore daylight saving ({where}; {why}): read at the zone's standard offset"], nothing_folded
+    in_gap = skipped
+    empty = in_gap & (counts.to_numpy() == 0)
+    local = naive.tz_localize(zone, ambiguous=occurrence, nonexistent=gap)
+    why = "the daily pattern lines up across daylight saving" if evidence else "the skipped hour is empty"
+    note = f"timestamps follow the wall clock ({where}; {why}): {int(empty.sum())} empty rows in skipped hours dropped"
+    if (in_gap & ~empty).any():
+        note += f", {int((in_gap & ~empty).sum())} moved on by the DST shift and added to the interval they land in"
+    return local, [note], np.where(empty, _DROP, np.where(in_gap, _FOLD, _KEEP))
+
+
+# What becomes of each row under the wall-clock reading of a file with times in a skipped hour.
+_KEEP, _FOLD, _DROP = 0, 1, 2
+# Days needed on each side of daylight saving before the daily pattern decides how to read a file.
+PATTERN_DAYS = 7
+
+
+def _daily_pattern_evidence(naive: pd.DatetimeIndex, counts: np.ndarray, dst: np.ndarray, shift: pd.Timedelta) -> bool | None:
+    """True if DST days' daily pattern matches the other days as written, False if it matches `shift` later.
+
+    None when there are fewer than `PATTERN_DAYS` days on either side or no arrivals to compare.
+    """
+    days = naive.normalize()
+    if min(days[dst].nunique(), days[~dst].nunique()) < PATTERN_DAYS:
+        return None
+    step = max(int(shift / pd.Timedelta(minutes=1)), 1)
+    bins = np.asarray(naive.hour * 60 + naive.minute) // step
+    size = (24 * 60 + step - 1) // step
+    summer = np.bincount(bins[dst], counts[dst], minlength=size)
+    winter = np.bincount(bins[~dst], counts[~dst], minlength=size)
+    if summer.sum() <= 0 or winter.sum() <= 0:
+        return None
+    summer, winter = summer / summer.sum(), winter / winter.sum()
+    as_written = np.abs(summer - winter).sum()
+    one_shift_early = np.abs(summer - np.roll(winter, -1)).sum()  # standard-time file: summer activity shows a shift early
+    return bool(as_written <= one_shift_early)
 
 
 def aggregate(history: History, interval_min: int) -> pd.DataFrame:

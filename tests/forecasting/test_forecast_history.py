@@ -111,6 +111,46 @@ def test_naive_file_that_ignores_dst_is_read_at_standard_time():
     assert history.frame["timestamp"].is_unique and len(history.frame) == 6
 
 
+def test_nominal_grid_with_an_empty_skipped_hour_is_wall_clock():
+    """A file listing every hour of the spring-forward day, nothing in the hour that does not exist."""
+    stamps = pd.date_range("2024-03-31 00:00", periods=6, freq="60min")
+    history = read("timestamp,count\n" + "".join(f"{t:%Y-%m-%d %H:%M},{0 if t.hour == 2 else 1}\n" for t in stamps),
+                   "Europe/Berlin")
+    assert "follow the wall clock" in history.notes[0] and "1 empty rows" in history.notes[0]
+    assert [t.strftime("%H:%M") for t in history.frame["timestamp"]] == ["00:00", "01:00", "03:00", "04:00", "05:00"]
+
+
+def _office_file(clock_ignores_dst: bool) -> str:
+    """Four weeks of hourly rows around 2024-03-31 (Berlin) for a desk open 08:00-18:00 wall clock.
+
+    Written either on the wall clock or on a clock that ignores DST (then
+    summer's opening hours appear an hour early), always as a full nominal
+    grid with one arrival in the hour that does not exist.
+    """
+    lines = ["timestamp,count"]
+    for stamp in pd.date_range("2024-03-17 00:00", "2024-04-13 23:00", freq="60min"):
+        summer = stamp >= pd.Timestamp("2024-03-31 03:00")
+        wall_hour = (stamp.hour + 1) % 24 if clock_ignores_dst and summer else stamp.hour
+        count = 20 if 8 <= wall_hour < 18 else 0
+        if stamp == pd.Timestamp("2024-03-31 02:00"):
+            count = 1
+        lines.append(f"{stamp:%Y-%m-%d %H:%M},{count}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("clock_ignores_dst", [False, True])
+def test_the_daily_pattern_decides_how_a_file_with_a_skipped_hour_is_read(clock_ignores_dst):
+    history = read(_office_file(clock_ignores_dst), "Europe/Berlin")
+    stamps = pd.DatetimeIndex(history.frame["timestamp"])
+    busy = stamps[history.frame["count"].to_numpy() == 20]
+    assert set(busy.hour) == set(range(8, 18))  # the desk's wall-clock hours, summer and winter alike
+    if clock_ignores_dst:
+        assert "ignore daylight saving" in history.notes[0] and "one DST shift early" in history.notes[0]
+    else:
+        assert "follow the wall clock" in history.notes[0] and "1 moved on by the DST shift" in history.notes[0]
+        assert history.frame.loc[stamps == pd.Timestamp("2024-03-31 03:00", tz="Europe/Berlin"), "count"].item() == 1
+
+
 def test_open_hours_inferred_from_rows_present(series_factory):
     y = series_factory(weeks=3, open_hours=(7, 21), weekdays=(0, 1, 2, 3, 4))
     y = y[y.index.normalize() != pd.Timestamp("2024-01-10", tz="UTC")]  # a missing Wednesday

@@ -44,9 +44,11 @@ def open_counts_by_queue(session: Session, team_id: int) -> list[tuple[int, Tick
     return [(queue_id, status, bool(unassigned), n) for queue_id, status, unassigned, n in rows]
 
 
-def active_sla_tiers(session: Session) -> list[SlaPolicy]:
-    """Active SLA tiers in matching order."""
-    return list(session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.position)))
+def active_sla_tier_rows(session: Session) -> list[dict[str, Any]]:
+    """Active SLA tiers in matching order, as plain column dicts."""
+    table = SlaPolicy.__table__
+    rows = session.execute(select(table).where(table.c.active.is_(True)).order_by(table.c.position)).mappings()
+    return [dict(row) for row in rows]
 
 
 def replace_sla_clocks(session: Session, ticket_id: int, clocks: Iterable[MetricClockLike]) -> None:

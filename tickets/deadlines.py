@@ -10,6 +10,7 @@ input changes, never on a timer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,36 +21,34 @@ from store import tickets as ticket_store
 from store.schema import Ticket, TicketEvent
 from tickets import sla
 from tickets.escalation import EscalationSnapshot, plan_escalation, take_snapshot
-from tickets.sla_policy import ATTRIBUTE_NAMES, Metric, SlaPolicy, TicketAttributes
+from tickets.sla_policy import ATTRIBUTE_NAMES, TIER_KEYS, Metric, SlaPolicy, TicketAttributes
 
 _POLICY_CACHE_KEY = "shiftdesk.sla_policy"
+_PARSED: dict[int, tuple[SlaPolicy, dict[str, dict[str, Any]]]] = {}
+"""Parsed policies by a hash of their rows, shared by the sessions of a process: parsing a
+business calendar with years of holidays costs milliseconds, and tickets are created one by one."""
 
 
 def active_policy(session: Session) -> tuple[SlaPolicy, dict[str, dict[str, Any]]]:
-    """The SLA policy (active tiers by position) and each tier's stored row, cached per session."""
+    """The SLA policy (active tiers by position) and each tier's stored row, cached per session.
+
+    The rows are read once per session (tiers may be edited by another process at any time);
+    parsing them happens only when they differ from the last rows seen.
+    """
     cached = session.info.get(_POLICY_CACHE_KEY)
     if cached is None:
-        rows = ticket_store.active_sla_tiers(session)
-        tiers = [
-            {
-                "name": row.name,
-                "conditions": row.conditions,
-                "first_response_minutes": row.first_response_minutes,
-                "next_reply_minutes": row.next_reply_minutes,
-                "resolution_minutes": row.resolution_minutes,
-                "warn_share": row.warn_share,
-                "warn_minutes_before": row.warn_minutes_before,
-                "calendar": row.calendar,
-            }
-            for row in rows
-        ]
-        cached = (SlaPolicy.from_tiers(tiers), {row.name: {"id": row.id, "escalation": row.escalation} for row in rows})
-        session.info[_POLICY_CACHE_KEY] = cached
+        rows = ticket_store.active_sla_tier_rows(session)
+        key = hash(json.dumps(rows, sort_keys=True, default=str))
+        if key not in _PARSED:
+            tiers = [{name: row[name] for name in TIER_KEYS} for row in rows]
+            _PARSED[key] = (SlaPolicy.from_tiers(tiers),
+                            {row["name"]: {"id": row["id"], "escalation": row["escalation"]} for row in rows})
+        cached = session.info[_POLICY_CACHE_KEY] = _PARSED[key]
     return cached
 
 
 def forget_policy(session: Session) -> None:
-    """Drop the cached policy after tiers are edited in this session."""
+    """Drop the session's cached policy after tiers are edited in this session."""
     session.info.pop(_POLICY_CACHE_KEY, None)
 
 
@@ -80,11 +79,17 @@ def sla_history(events: Sequence[TicketEvent]) -> list[sla.TicketEvent]:
     return history
 
 
-def refresh_sla(session: Session, ticket: Ticket, now: datetime) -> sla.SlaSchedule:
-    """Recompute and store the ticket's clocks, due times, escalation snapshot and next check."""
+def refresh_sla(session: Session, ticket: Ticket, now: datetime, *, new: bool = False) -> sla.SlaSchedule:
+    """Recompute and store the ticket's clocks, due times, escalation snapshot and next check.
+
+    `new`: the ticket was just created in this transaction (no stored clocks or fired steps yet).
+    """
     policy, tier_rows = active_policy(session)
     schedule = sla.compute_schedule(policy, sla_history(ticket.events))
-    ticket_store.replace_sla_clocks(session, ticket.id, schedule.clocks)
+    if new:
+        ticket_store.insert_sla_clocks(session, ticket_store.sla_clock_rows(ticket.id, schedule.clocks))
+    else:
+        ticket_store.replace_sla_clocks(session, ticket.id, schedule.clocks)
 
     current = {metric: schedule.current(metric) for metric in Metric}
     ticket.first_response_due_at = _open_due(current[Metric.FIRST_RESPONSE])
@@ -98,7 +103,8 @@ def refresh_sla(session: Session, ticket: Ticket, now: datetime) -> sla.SlaSched
         # Escalation starts (or the tier changed): freeze that tier's steps onto the ticket.
         ticket.sla_tier, ticket.sla_policy_id = schedule.tier, tier_row["id"]
         ticket.escalation_snapshot = take_snapshot(ticket.id, tier_row["escalation"], now).to_dict()
-    ticket.sla_next_check_at = next_check(ticket, schedule, ticket_store.fired_keys(session, ticket.id), now)
+    fired = set() if new else ticket_store.fired_keys(session, ticket.id)
+    ticket.sla_next_check_at = next_check(ticket, schedule, fired, now)
     return schedule
 
 

@@ -21,7 +21,7 @@ from store import tickets as ticket_store
 from store.enums import Channel, CustomerTier, Priority, TicketStatus
 from store.org import queue_by_code
 from store.schema import Employee, Ticket, TicketEvent
-from tickets.deadlines import refresh_sla
+from tickets.deadlines import active_policy, refresh_sla
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -68,6 +68,7 @@ def create_ticket(session: Session, new: NewTicket, actor: Actor, now: datetime)
         if existing is not None:
             return existing, False
     queue = queue_by_code(session, new.queue)
+    active_policy(session)  # read the tiers now, before the new rows make the query flush them
     channel = _choice(Channel, new.channel or queue.channel.value, "channel")
     ticket = Ticket(
         external_id=new.external_id or None,
@@ -94,7 +95,7 @@ def create_ticket(session: Session, new: NewTicket, actor: Actor, now: datetime)
         "channel": ticket.channel.value,
         "queue": queue.code,
     })
-    refresh_sla(session, ticket, now)
+    refresh_sla(session, ticket, now, new=True)
     return ticket, True
 
 

@@ -272,6 +272,17 @@ class Calendar:
         d = self.problem.start_date + timedelta(days=day)
         return f"{WEEKDAYS[d.weekday()]} {d.day} {d:%b}"
 
+    def night_of_interval(self, i: int) -> int:
+        """Day whose night interval i belongs to: with a night window starting
+        in the evening, an interval after midnight belongs to the night that
+        began the day before."""
+        d = self.day_of_interval(i)
+        start = self.problem.rules.night_start
+        local = self.interval_start(i).astimezone(self.zone)
+        if start.hour >= 12 and (local.hour, local.minute) < (start.hour, start.minute):
+            return d - 1
+        return d
+
     @cached_property
     def night_intervals(self) -> tuple[int, ...]:
         """Grid intervals whose local start lies in the night window."""
@@ -293,6 +304,11 @@ class Calendar:
             for i in self.covered_intervals(d, s):
                 out[i].append((d, s))
         return out
+
+    @staticmethod
+    def week_of(day: int) -> int:
+        """Index of the 7-day block from day 0 holding `day`."""
+        return day // 7
 
     def day_of_interval(self, i: int) -> int:
         """Day index of the local date on which interval i starts."""
@@ -381,6 +397,30 @@ class Calendar:
         or a forbidden succession on the next day."""
         return self._conflicts[(day, shift)]
 
+    def forbids(self, day: int, shift: ShiftTypeId) -> frozenset[tuple[int, ShiftTypeId]]:
+        """(later_day, later_shift) cells that working (day, shift) forbids."""
+        key = (day, shift)
+        out = self._forbids.get(key)
+        if out is None:
+            out = self._forbids[key] = frozenset(
+                (c.later_day, c.later_shift) for c in self.conflicts_after(day, shift))
+        return out
+
+    @cached_property
+    def _forbids(self) -> dict[tuple[int, ShiftTypeId], frozenset]:
+        return {}
+
+    @cached_property
+    def conflict_groups(self) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
+        return _group_conflicts(self)
+
+    @cached_property
+    def requests_by_employee(self) -> dict[EmployeeId, list]:
+        out: dict[EmployeeId, list] = defaultdict(list)
+        for r in self.problem.requests:
+            out[r.employee].append(r)
+        return out
+
     @cached_property
     def _conflicts(self) -> dict[tuple[int, ShiftTypeId], list[Conflict]]:
         rules = self.problem.rules
@@ -407,6 +447,25 @@ class Calendar:
                         found.append(Conflict(d + 1, b, "forbidden_succession"))
             out[(d, a)] = found
         return out
+
+
+def _group_conflicts(cal: Calendar) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
+    """day d -> [(rule, later_day, A, B)]: working any shift type of A on d
+    forbids every type of B on later_day (later_day >= 0). Shift types with
+    the same forbidden set are grouped so the model can post one clique-like
+    constraint per group instead of one per pair."""
+    out: dict[int, list] = {}
+    for d in cal.known_days:
+        by_target: dict[tuple[str, int, frozenset], set] = defaultdict(set)
+        for a in cal.shift_ids:
+            targets: dict[tuple[str, int], set] = defaultdict(set)
+            for c in cal.conflicts_after(d, a):
+                if c.later_day >= 0:
+                    targets[(c.rule, c.later_day)].add(c.later_shift)
+            for (rule, d2), bs in targets.items():
+                by_target[(rule, d2, frozenset(bs))].add(a)
+        out[d] = [(rule, d2, frozenset(a_set), bs) for (rule, d2, bs), a_set in by_target.items()]
+    return out
 
 
 def calendar_of(problem: Problem) -> Calendar:

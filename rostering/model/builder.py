@@ -9,7 +9,7 @@ every hard requirement is guarded by an assumption literal (see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 
 from ortools.sat.python import cp_model
 
@@ -44,20 +44,40 @@ class RosterModel:
     assumption literal per `Requirement` instead of an objective.
     """
 
-    def __init__(self, problem: Problem, *, previous: Roster | None = None,
-                 explain: bool = False) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        *,
+        previous: Roster | None = None,
+        explain: bool = False,
+        free: Mapping[EmployeeId, Collection[int] | None] | None = None,
+        base: Roster | None = None,
+        relax_night_cover: bool = False,
+    ) -> None:
+        """`free`/`base` build a neighbourhood sub-model: only the cells in
+        `free` (employee -> days, None for all) get variables, every other
+        cell is fixed to `base`. `relax_night_cover` drops the night minimum
+        (used only while constructing a first roster employee by employee).
+        """
         self.problem = problem
         self.cal = calendar_of(problem)
         self.model = cp_model.CpModel()
         self.previous = previous
         self.explain = explain
+        self.relax_night_cover = relax_night_cover
         self.requirements: dict[Requirement, cp_model.IntVar] = {}
-        self.vars = RosterVars(self.model, self.cal, open_blocked=explain,
-                               on_blocked=self._forbid_blocked)
+        self.vars = RosterVars(self.model, self.cal, free=free,
+                               base=None if base is None else base.by_cell(),
+                               open_blocked=explain, on_blocked=self._forbid_blocked)
         self._weekend: dict[tuple[EmployeeId, int], Lit] = {}
         self.terms: list[PenaltyTerm] = []
+        self.constant = 0  # cost of the fixed part, so objectives compare
         for family in FAMILIES:
-            self.terms.extend(family(self))
+            for term in family(self):
+                if isinstance(term.expr, int):
+                    self.constant += term.weight * term.expr
+                else:
+                    self.terms.append(term)
         if not explain:
             self.model.minimize(self.objective_expr())
 
@@ -110,6 +130,7 @@ class RosterModel:
             else:
                 w = self.model.new_bool_var(f"weekend|{e}|{k}")
                 self.model.add_max_equality(w, lits)
+                self.vars.derive(w, lambda val, lits=lits: max(val(x) for x in lits))
                 self._weekend[key] = w
         return self._weekend[key]
 
@@ -124,16 +145,27 @@ class RosterModel:
 
     def objective_expr(self) -> cp_model.LinearExprT:
         return cp_model.LinearExpr.weighted_sum([t.expr for t in self.terms],
-                                                [t.weight for t in self.terms])
+                                                [t.weight for t in self.terms]) + self.constant
 
     def roster_from(self, is_true: Callable[[cp_model.IntVar], bool]) -> Roster:
-        """The roster read off a solution (`is_true` e.g. solver.boolean_value)."""
+        """The roster read off a solution (`is_true` e.g. solver.boolean_value),
+        fixed cells of a sub-model included."""
         out = [Assignment(e, d, s, k) for (e, d, s, k), v in self.vars.x.items() if is_true(v)]
+        out += [a for (e, d), a in self.vars.const.items() if d >= 0]
         return Roster(tuple(sorted(out, key=lambda a: (a.employee, a.day))))
 
     def add_hint(self, roster: Roster) -> None:
-        """Hint every x from `roster` (1 where assigned, 0 elsewhere)."""
-        self.model.clear_hints()
+        """Hint a complete solution from `roster`: every x (1 where assigned)
+        and every auxiliary variable computed from them, so CP-SAT starts
+        from that roster at once instead of repairing a partial hint."""
+        m = self.model
+        m.clear_hints()
         chosen = {(a.employee, a.day, a.shift, a.skill) for a in roster.assignments}
+        values: dict[int, int] = {}
         for key, v in self.vars.x.items():
-            self.model.add_hint(v, key in chosen)
+            values[v.index] = int(key in chosen)
+            m.add_hint(v, values[v.index])
+        val = lambda var: values[var.index]  # noqa: E731
+        for var, value in self.vars.derived:
+            values[var.index] = value(val)
+            m.add_hint(var, values[var.index])

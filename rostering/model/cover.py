@@ -1,5 +1,10 @@
 """Coverage: shift demand and interval demand as weighted slack (soft), the
-night minimum per skill in every night interval (hard)."""
+night minimum per skill in every night interval (hard).
+
+Counts are (free variables, constant): the constant holds history shifts that
+reach into the horizon and, in a neighbourhood sub-model, the fixed part of
+the roster. A count without variables is priced directly as a constant.
+"""
 
 from __future__ import annotations
 
@@ -14,77 +19,96 @@ if TYPE_CHECKING:
     from rostering.model.builder import RosterModel
 
 
-def _slack_terms(rm: RosterModel, name: str, count: cp_model.LinearExprT, required: int,
-                 upper: int, w_under: int, w_over: int, times: int = 1) -> list[PenaltyTerm]:
-    """count + under - over == required, priced per person short or over;
-    `upper` bounds count; `times` multiplies weights for merged duplicates."""
+def _slack_terms(rm: RosterModel, name: str, parts: list, upper: int, const: int,
+                 required: int, w_under: int, w_over: int, times: int = 1) -> list[PenaltyTerm]:
+    """sum(parts) + const + under - over == required, priced per person short
+    or over. `parts` are free 0/1 or count variables summing to at most
+    `upper`; `times` multiplies the weights of merged identical constraints.
+    Without free parts the cost is a constant."""
+    if not parts:
+        cost = max(required - const, 0) * w_under + max(const - required, 0) * w_over
+        return [PenaltyTerm("cover", f"fixed|{name}", cost * times, 1)] if cost else []
     m = rm.model
+    need = required - const  # what the free part must supply; may be <= 0
+    lhs = cp_model.LinearExpr.sum(parts)
+    if upper <= need:  # can never be over: the shortage is linear, no slack var
+        return [PenaltyTerm("under_cover", f"under|{name}", w_under * times, need - lhs)] \
+            if w_under else []
+    if need <= 0:  # over already or exactly met without the free part: linear
+        return [PenaltyTerm("over_cover", f"over|{name}", w_over * times, lhs - need)] \
+            if w_over else []
     terms = []
-    lhs = count
-    if w_under:
-        under = m.new_int_var(0, max(required, 0), f"under|{name}")
+    has_under = bool(w_under and need > 0)
+    has_over = bool(w_over and upper > need)
+    count = lambda val: sum(val(p) for p in parts)  # noqa: E731
+    if has_under:
+        under = m.new_int_var(0, need, f"under|{name}")
+        rm.vars.derive(under, lambda val: max(0, need - count(val)))
         lhs = lhs + under
         terms.append(PenaltyTerm("under_cover", f"under|{name}", w_under * times, under))
-    if w_over:
-        over = m.new_int_var(0, max(upper - required, 0), f"over|{name}")
+    if has_over:
+        over = m.new_int_var(0, upper - need, f"over|{name}")
+        rm.vars.derive(over, lambda val: max(0, count(val) - need))
         lhs = lhs - over
         terms.append(PenaltyTerm("over_cover", f"over|{name}", w_over * times, over))
-    if w_under and w_over:
-        m.add(lhs == required)
-    elif w_under:
-        m.add(lhs >= required)
-    elif w_over:
-        m.add(lhs <= required)
+    if has_under and has_over:
+        m.add(lhs == need)
+    elif has_under:
+        m.add(lhs >= need)
+    elif has_over:
+        m.add(lhs <= need)
     return terms
 
 
 def shift_cover(rm: RosterModel) -> list[PenaltyTerm]:
     """Head count per (day, shift type[, skill]) against each cover line."""
     terms = []
+    fixed_cost = 0
     for ln in rm.cal.shift_lines:
-        xs = (rm.vars.by_slot.get((ln.day, ln.shift), []) if ln.skill is None
-              else rm.vars.by_slot_skill.get((ln.day, ln.shift, ln.skill), []))
-        count = cp_model.LinearExpr.sum(xs) if xs else 0
-        name = f"{ln.day}|{ln.shift}|{ln.skill or '*'}"
-        if not xs:
-            # nobody can work it: the cost is a constant, keep it in the objective
-            if ln.required and ln.weight_under:
-                terms.append(PenaltyTerm("under_cover", f"under|{name}",
-                                         ln.weight_under * ln.required, 1))
+        xs, const = rm.vars.slot_count(ln.day, ln.shift, ln.skill)
+        if not xs:  # fixed part only: priced directly, no names to build
+            fixed_cost += (max(ln.required - const, 0) * ln.weight_under
+                           + max(const - ln.required, 0) * ln.weight_over)
             continue
-        terms += _slack_terms(rm, name, count, ln.required, len(xs), ln.weight_under,
+        name = f"{ln.day}|{ln.shift}|{ln.skill or '*'}"
+        terms += _slack_terms(rm, name, xs, len(xs), const, ln.required, ln.weight_under,
                               ln.weight_over)
+    if fixed_cost:
+        terms.append(PenaltyTerm("cover", "fixed|shift_cover", fixed_cost, 1))
     return terms
 
 
-def _slot_counts(rm: RosterModel, skill: str) -> dict[tuple[int, str], cp_model.LinearExprT]:
-    """Per horizon slot an integer variable = people on it with `skill`, so an
-    interval's cover is a short sum over the slots covering it."""
+def _slot_counts(rm: RosterModel, skill: str) -> dict[tuple[int, str], cp_model.IntVar]:
+    """Per slot with free variables, an integer variable = free people on it
+    with `skill`, so an interval's cover is a short sum over slots."""
     out = {}
     for (d, s, k), xs in rm.vars.by_slot_skill.items():
         if k == skill and xs:
+            if len(xs) == 1:
+                out[(d, s)] = xs[0]
+                continue
             n = rm.model.new_int_var(0, len(xs), f"n|{d}|{s}|{k}")
             rm.model.add(cp_model.LinearExpr.sum(xs) == n)
+            rm.vars.derive(n, lambda val, xs=xs: sum(val(x) for x in xs))
             out[(d, s)] = n
     return out
 
 
-def _interval_cover_expr(rm: RosterModel, counts, i: int, skill: str):
-    """(key, constant, vars): slots covering interval i; `key` identifies
-    intervals with identical cover so their constraints can be merged."""
+def _interval_count(rm: RosterModel, counts: dict, i: int, skill: str) -> tuple[int, tuple]:
+    """(constant, free slots) of the cover of interval i for `skill`."""
     const = 0
     slots = []
     for d, s in rm.cal.slots_covering.get(i, ()):
-        if d < 0:
-            const += rm.vars.slot_count(d, s, skill)
-        elif (d, s) in counts:
+        const += rm.vars.const_slot.get((d, s, skill), 0)
+        if (d, s) in counts:
             slots.append((d, s))
-    return (const, tuple(sorted(slots)))
+    return const, tuple(sorted(slots))
 
 
 def interval_cover(rm: RosterModel) -> list[PenaltyTerm]:
     """Per (interval, skill) with a requirement: under/over slack; intervals
-    with the same covering slots and requirement share one constraint."""
+    with the same covering slots, constant and requirement share one
+    constraint whose weights count them all."""
     cal = rm.cal
     if not cal.interval_required:
         return []
@@ -94,52 +118,40 @@ def interval_cover(rm: RosterModel) -> list[PenaltyTerm]:
     for (i, k), need in cal.interval_required.items():
         if k not in by_skill:
             by_skill[k] = _slot_counts(rm, k)
-        const, slots = _interval_cover_expr(rm, by_skill[k], i, k)
+        const, slots = _interval_count(rm, by_skill[k], i, k)
         merged[(k, const, slots, need)] += 1
     terms = []
     for (k, const, slots, need), times in merged.items():
         counts = by_skill[k]
-        expr = cp_model.LinearExpr.sum([counts[sl] for sl in slots]) + const if slots else const
-        upper = const + sum(len(rm.vars.by_slot_skill[(d, s, k)]) for d, s in slots)
-        name = f"{k}|" + ",".join(f"{d}:{s}" for d, s in slots)
-        if not slots:
-            short = max(need - const, 0) * w.under_cover + max(const - need, 0) * w.over_cover
-            if short:
-                terms.append(PenaltyTerm("interval_cover", f"fixed|{name}", short * times, 1))
-            continue
-        terms += _slack_terms(rm, name, expr, need, upper, w.under_cover, w.over_cover, times)
+        sizes = [len(rm.vars.by_slot_skill[(d, s, k)]) for d, s in slots]
+        name = f"{k}|{const}|" + ",".join(f"{d}:{s}" for d, s in slots)
+        terms += _slack_terms(rm, name, [counts[sl] for sl in slots], sum(sizes), const, need,
+                              w.under_cover, w.over_cover, times)
     return terms
 
 
 def night_cover(rm: RosterModel) -> list[PenaltyTerm]:
-    """Hard: each NightMinimum holds in every night interval (history shifts
-    reaching into the horizon count). One requirement per skill and night."""
+    """Hard: each NightMinimum holds in every night interval (history and
+    fixed shifts count). One assumable requirement per skill and night."""
     cal = rm.cal
     minimums = rm.problem.rules.night_minimums
-    if not minimums:
+    if not minimums or rm.relax_night_cover:
         return []
     for nm in minimums:
         counts = _slot_counts(rm, nm.skill)
         posted: set[tuple] = set()
         for i in cal.night_intervals:
-            const, slots = _interval_cover_expr(rm, counts, i, nm.skill)
-            night = _night_of(cal, i)
+            const, slots = _interval_count(rm, counts, i, nm.skill)
+            night = cal.night_of_interval(i)
             key = (const, slots, night)
             if key in posted:
                 continue
             posted.add(key)
             lit = rm.require(Requirement("night_cover", day=night, skill=nm.skill))
-            expr = cp_model.LinearExpr.sum([counts[sl] for sl in slots]) if slots else 0
-            rm.post(expr + const >= nm.required, lit)
+            if not slots:
+                if const < nm.required:
+                    rm.post_false(lit)
+                continue
+            rm.post(cp_model.LinearExpr.sum([counts[sl] for sl in slots]) >= nm.required - const,
+                    lit)
     return []
-
-
-def _night_of(cal, i: int) -> int:
-    """The day a night interval belongs to: an interval after midnight but
-    before the night window's start belongs to the previous day's night."""
-    d = cal.day_of_interval(i)
-    local = cal.interval_start(i).astimezone(cal.zone)
-    start = cal.problem.rules.night_start
-    if (local.hour, local.minute) < (start.hour, start.minute) and start.hour >= 12:
-        return d - 1
-    return d

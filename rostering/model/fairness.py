@@ -17,15 +17,23 @@ if TYPE_CHECKING:
     from rostering.model.builder import RosterModel
 
 
-def _count(rm: RosterModel, e: str, kind: str) -> cp_model.LinearExprT:
+def _count(rm: RosterModel, e: str, kind: str) -> tuple[list[cp_model.IntVar], int]:
+    """(variables, constant) whose sum is e's count of `kind` this roster."""
     cal, v = rm.cal, rm.vars
     if kind == "nights":
-        xs = [x for d in cal.days for s in cal.night_shift_ids for x in v.shift_vars(e, d, s)]
-    elif kind == "weekends":
-        xs = [rm.weekend(e, k) for k in range(len(cal.weekends))]
+        xs, const = [], 0
+        for d in cal.days:
+            if v.is_free(e, d):
+                xs += [x for s in cal.night_shift_ids for x in v.shift_vars(e, d, s)]
+            elif v.const_shift(e, d) in cal.night_shift_ids:
+                const += 1
+        return xs, const
+    if kind == "weekends":
+        lits = [rm.weekend(e, k) for k in range(len(cal.weekends))]
     else:
-        xs = [v.work(e, d) for d in sorted(rm.problem.holidays)]
-    return cp_model.LinearExpr.sum(xs)
+        lits = [v.work(e, d) for d in sorted(rm.problem.holidays)]
+    return ([x for x in lits if not isinstance(x, int)],
+            sum(x for x in lits if isinstance(x, int)))
 
 
 def fairness(rm: RosterModel) -> list[PenaltyTerm]:
@@ -40,13 +48,18 @@ def fairness(rm: RosterModel) -> list[PenaltyTerm]:
         for e in sorted(group):
             led = cal.ledger.get(e)
             carried = getattr(led, kind) if led else 0
-            totals.append((carried, _count(rm, e, kind)))
-        lo_bound = min(c for c, _ in totals)
-        hi_bound = max(c for c, _ in totals) + cal.problem.num_days
+            xs, const = _count(rm, e, kind)
+            totals.append((xs, const + carried))
+        lo_bound = min(c for _, c in totals)
+        hi_bound = max(c for _, c in totals) + cal.problem.num_days
         hi = rm.model.new_int_var(lo_bound, hi_bound, f"fair|{kind}|max")
         lo = rm.model.new_int_var(lo_bound, hi_bound, f"fair|{kind}|min")
-        for carried, count in totals:
-            rm.model.add(hi >= count + carried)
-            rm.model.add(lo <= count + carried)
+        for xs, const in totals:
+            count = cp_model.LinearExpr.sum(xs) + const
+            rm.model.add(hi >= count)
+            rm.model.add(lo <= count)
+        value = lambda val, xs, c: sum(val(x) for x in xs) + c  # noqa: E731
+        rm.vars.derive(hi, lambda val, t=totals: max(value(val, xs, c) for xs, c in t))
+        rm.vars.derive(lo, lambda val, t=totals: min(value(val, xs, c) for xs, c in t))
         terms.append(PenaltyTerm(f"fair_{kind}", f"fair|{kind}", weights[kind], hi - lo))
     return terms

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 def _clause(rm: RosterModel, lits: list[tuple[int, bool]], e: str, guard) -> None:
     """Post OR of (day, positive) work literals of employee e, folding
-    constants; skipped when it concerns history days only."""
-    if all(d < 0 for d, _ in lits):
+    constants; skipped when it concerns history days only, or fixed cells
+    only (a sub-model's fixed part already satisfies it)."""
+    if not any(rm.vars.is_free(e, d) for d, _ in lits):
         return
     out = []
     for d, positive in lits:
@@ -50,20 +51,22 @@ def consecutive_days(rm: RosterModel) -> list[PenaltyTerm]:
     cal = rm.cal
     rules = rm.problem.rules
     first, last = cal.known_days[0], cal.known_days[-1]
-    for e in cal.employee_ids:
+    for e in rm.vars.active:
+        free = rm.vars.free_days[e]
+        if not free:
+            continue
+        f_lo, f_hi = min(free), max(free)  # only constraints touching free days
         c = cal.employee_by_id[e].contract
-        if c.max_consecutive_days is not None and c.max_consecutive_days < len(cal.known_days):
-            top = c.max_consecutive_days
+        top = c.max_consecutive_days
+        if top is not None and top < len(cal.known_days):
             guard = rm.require(Requirement("max_consecutive_days", e))
-            for p in range(first, last - top + 1):
-                if p + top < 0:
-                    continue
+            for p in range(max(first, f_lo - top, -top), min(last - top, f_hi) + 1):
                 window = [rm.vars.work(e, d) for d in range(p, p + top + 1)]
                 rm.post(cp_model.LinearExpr.sum(window) <= top, guard)
         m = c.min_consecutive_days
         if m is not None and m > 1:
             guard = rm.require(Requirement("min_consecutive_days", e))
-            for p in cal.known_days:
+            for p in range(max(first, f_lo - m + 1), min(last, f_hi + 1) + 1):
                 if p == first and rules.exempt_runs_at_start:
                     continue
                 before = [(p - 1, True)] if p > first else []
@@ -76,7 +79,7 @@ def consecutive_days(rm: RosterModel) -> list[PenaltyTerm]:
         m = c.min_consecutive_days_off
         if m is not None and m > 1:
             guard = rm.require(Requirement("min_consecutive_days_off", e))
-            for p in range(first + 1, last + 1):
+            for p in range(max(first + 1, f_lo - m + 1), min(last, f_hi + 1) + 1):
                 for j in range(1, m):
                     if p + j <= last:
                         _clause(rm, [(p - 1, False), (p, True), (p + j, False)], e, guard)

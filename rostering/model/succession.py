@@ -13,7 +13,6 @@ tighter in the LP than one constraint per pair.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -24,41 +23,32 @@ if TYPE_CHECKING:
     from rostering.model.builder import RosterModel
 
 
-def _groups(rm: RosterModel) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
-    """day -> [(rule, later_day, A, B)] shared by all employees."""
-    cal = rm.cal
-    out: dict[int, list] = {}
-    for d in cal.known_days:
-        by_target: dict[tuple[str, int, frozenset], set] = defaultdict(set)
-        for a in cal.shift_ids:
-            targets: dict[tuple[str, int], set] = defaultdict(set)
-            for c in cal.conflicts_after(d, a):
-                if c.later_day >= 0:
-                    targets[(c.rule, c.later_day)].add(c.later_shift)
-            for (rule, d2), bs in targets.items():
-                by_target[(rule, d2, frozenset(bs))].add(a)
-        out[d] = [(rule, d2, frozenset(a_set), bs) for (rule, d2, bs), a_set in by_target.items()]
-    return out
-
-
 def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
-    cal, v, m = rm.cal, rm.vars, rm.model
-    groups = _groups(rm)
-    for e in cal.employee_ids:
+    cal, v = rm.cal, rm.vars
+    groups = cal.conflict_groups
+    reach = max((d2 - d for d, items in groups.items() for _, d2, _, _ in items), default=0)
+    for e in v.active:
         lits = {rule: rm.require(Requirement(rule, e)) for rule in ("min_rest", "forbidden_succession")}
-        for d, items in groups.items():
-            for rule, d2, a_set, b_set in items:
-                later = [x for b in b_set for x in v.shift_vars(e, d2, b)]
-                if not later:
+        free = v.free_days[e]
+        days = groups if len(free) == len(cal.days) else sorted(
+            {f - k for f in free for k in range(reach + 1)} & groups.keys())
+        # shift types this person can ever work: groups shrink to those
+        works = frozenset(s for s in cal.shift_ids if cal.skill_options(e, s))
+        own: dict[frozenset, tuple] = {}
+        for d in days:
+            first_shift = v.const_shift(e, d)
+            first_free = v.is_free(e, d)
+            for rule, d2, a_set, b_set in groups[d]:
+                a_own = own.get(a_set)
+                if a_own is None:
+                    a_own = own[a_set] = tuple(a_set & works)
+                b_own = own.get(b_set)
+                if b_own is None:
+                    b_own = own[b_set] = tuple(b_set & works)
+                later = [x for b in b_own for x in v.shift_vars(e, d2, b)] if v.is_free(e, d2) else []
+                first = [x for a in a_own for x in v.shift_vars(e, d, a)] if first_free else []
+                if not later and not first:
                     continue
-                if d < 0:
-                    h = cal.history.get((e, d))
-                    if h is None or h.shift not in a_set:
-                        continue
-                    rm.post(cp_model.LinearExpr.sum(later) == 0, lits[rule])
-                    continue
-                first = [x for a in a_set for x in v.shift_vars(e, d, a)]
-                if not first:
-                    continue
-                rm.post(cp_model.LinearExpr.sum(first + later) <= 1, lits[rule])
+                fixed = (first_shift in a_set) + (v.const_shift(e, d2) in b_set)
+                rm.post(cp_model.LinearExpr.sum(first + later) <= 1 - fixed, lits[rule])
     return []

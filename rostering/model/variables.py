@@ -7,49 +7,78 @@ model. For an explanation the builder also opens the time-off and
 unavailable cells, and a requirement literal then forbids them, so the solver
 can say which leave is in the way.
 
-History days (negative) and cells without a variable read as constants, so
-rule modules can treat the carried-in past and the horizon alike.
+Cells that are not free read as constants: history days (negative), and, in
+a neighbourhood sub-model, every cell outside the neighbourhood (taken from
+the incumbent roster). Rule modules therefore treat the carried-in past, the
+fixed part of the roster and the free part alike, and a sub-model's objective
+equals the full objective of the combined roster.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping
 
 from ortools.sat.python import cp_model
 
 from rostering.calendar import Calendar
-from rostering.domain import EmployeeId, ShiftTypeId, SkillId
+from rostering.domain import Assignment, EmployeeId, ShiftTypeId, SkillId
 
 Lit = cp_model.IntVar | int
 Expr = cp_model.LinearExprT
 
 
 class RosterVars:
-    """x variables plus the derived per-day work literal."""
+    """x variables for the free cells, the derived per-day work literal, and
+    the constant cells (history and fixed)."""
 
     def __init__(
         self,
         model: cp_model.CpModel,
         cal: Calendar,
         *,
+        free: Mapping[EmployeeId, Collection[int] | None] | None = None,
+        base: Mapping[tuple[EmployeeId, int], Assignment] | None = None,
         open_blocked: bool = False,
         on_blocked: Callable[[cp_model.IntVar, EmployeeId, int, ShiftTypeId, str], None] | None = None,
     ) -> None:
+        """`free`: employee -> free days (None: all days); employees missing
+        are fixed. `free=None` frees every cell. `base`: (employee, day) ->
+        assignment for the fixed cells (missing means off)."""
         self.model = model
         self.cal = cal
         self.x: dict[tuple[EmployeeId, int, ShiftTypeId, SkillId], cp_model.IntVar] = {}
         self.by_cell: dict[tuple[EmployeeId, int], list[cp_model.IntVar]] = defaultdict(list)
+        self.cell_shifts: dict[tuple[EmployeeId, int], list[tuple[ShiftTypeId, cp_model.IntVar]]] = \
+            defaultdict(list)
         self.by_shift: dict[tuple[EmployeeId, int, ShiftTypeId], list[cp_model.IntVar]] = defaultdict(list)
         self.by_slot_skill: dict[tuple[int, ShiftTypeId, SkillId], list[cp_model.IntVar]] = defaultdict(list)
         self.by_slot: dict[tuple[int, ShiftTypeId], list[cp_model.IntVar]] = defaultdict(list)
-        name_vars = len(cal.employee_ids) * cal.problem.num_days * len(cal.shift_ids) <= 200_000
-        for e in cal.employee_ids:
+        if free is None:
+            self.free_days = {e: cal.days for e in cal.employee_ids}
+        else:
+            self.free_days = {e: (cal.days if days is None else frozenset(days))
+                              for e, days in free.items()}
+        self.active: tuple[EmployeeId, ...] = tuple(e for e in cal.employee_ids if e in self.free_days)
+        # constant cells: history always, plus fixed horizon cells from `base`
+        self.const: dict[tuple[EmployeeId, int], Assignment] = dict(cal.history)
+        for (e, d), a in (base or {}).items():
+            if d >= 0 and not self.is_free(e, d):
+                self.const[(e, d)] = a
+        self.const_slot: Counter[tuple[int, ShiftTypeId, SkillId | None]] = Counter()
+        for (e, d), a in self.const.items():
+            self.const_slot[(d, a.shift, a.skill)] += 1
+            self.const_slot[(d, a.shift, None)] += 1
+
+        n_cells = sum(len(days) for days in self.free_days.values()) * len(cal.shift_ids)
+        name_vars = n_cells <= 200_000
+        for e in self.active:
+            days = self.free_days[e]
             for s in cal.shift_ids:
                 options = cal.skill_options(e, s)
                 if not options:
                     continue
-                for d in cal.days:
+                for d in days:
                     reason = cal.blocked_reason(e, d, s)
                     if reason is not None and not open_blocked:
                         continue
@@ -57,11 +86,15 @@ class RosterVars:
                         v = model.new_bool_var(f"x|{e}|{d}|{s}|{k}" if name_vars else "")
                         self.x[(e, d, s, k)] = v
                         self.by_cell[(e, d)].append(v)
+                        self.cell_shifts[(e, d)].append((s, v))
                         self.by_shift[(e, d, s)].append(v)
                         self.by_slot_skill[(d, s, k)].append(v)
                         self.by_slot[(d, s)].append(v)
                         if reason is not None and on_blocked is not None:
                             on_blocked(v, e, d, s, reason)
+        # auxiliary variables and how to compute each from the x values, in
+        # creation order, so a roster can be turned into a complete hint
+        self.derived: list[tuple[cp_model.IntVar, Callable[[Callable[[cp_model.IntVar], int]], int]]] = []
         self._work: dict[tuple[EmployeeId, int], Lit] = {}
         for (e, d), xs in self.by_cell.items():
             if len(xs) == 1:
@@ -69,32 +102,45 @@ class RosterVars:
             else:
                 w = model.new_bool_var(f"works|{e}|{d}" if name_vars else "")
                 model.add(cp_model.LinearExpr.sum(xs) == w)
+                self.derive(w, lambda val, xs=xs: sum(val(x) for x in xs))
                 self._work[(e, d)] = w
 
+    def derive(self, var: cp_model.IntVar,
+               value: Callable[[Callable[[cp_model.IntVar], int]], int]) -> None:
+        """Record how `var` follows from earlier variables (for hints)."""
+        self.derived.append((var, value))
+
+    def is_free(self, e: EmployeeId, d: int) -> bool:
+        days = self.free_days.get(e)
+        return d >= 0 and days is not None and d in days
+
     def work(self, e: EmployeeId, d: int) -> Lit:
-        """Literal 'e works on day d'; history and empty cells are 0/1."""
-        if d < 0:
-            return 1 if (e, d) in self.cal.history else 0
+        """Literal 'e works on day d'; constant for history, fixed and empty cells."""
+        if not self.is_free(e, d):
+            return 1 if (e, d) in self.const else 0
         return self._work.get((e, d), 0)
 
     def shift(self, e: EmployeeId, d: int, s: ShiftTypeId) -> Expr:
         """0/1 expression 'e works shift type s on day d' (any skill)."""
-        if d < 0:
-            h = self.cal.history.get((e, d))
-            return 1 if h is not None and h.shift == s else 0
+        if not self.is_free(e, d):
+            a = self.const.get((e, d))
+            return 1 if a is not None and a.shift == s else 0
         xs = self.by_shift.get((e, d, s))
         if not xs:
             return 0
         return xs[0] if len(xs) == 1 else cp_model.LinearExpr.sum(xs)
 
     def shift_vars(self, e: EmployeeId, d: int, s: ShiftTypeId) -> list[cp_model.IntVar]:
+        """The free variables of (e, d, s), one per skill (empty if fixed)."""
         return self.by_shift.get((e, d, s), [])
 
-    def slot_count(self, d: int, s: ShiftTypeId, k: SkillId | None) -> Expr:
-        """People on shift s on day d (with skill k, or any if None), history
-        included as a constant."""
-        if d < 0:
-            return sum(1 for a in self.cal.history.values()
-                       if a.day == d and a.shift == s and (k is None or a.skill == k))
+    def const_shift(self, e: EmployeeId, d: int) -> ShiftTypeId | None:
+        """Shift type of a constant cell (history or fixed), None if off/free."""
+        a = self.const.get((e, d))
+        return a.shift if a is not None else None
+
+    def slot_count(self, d: int, s: ShiftTypeId, k: SkillId | None) -> tuple[list[cp_model.IntVar], int]:
+        """(free variables, constant) counting people on shift s on day d,
+        with skill k or any skill if k is None."""
         xs = self.by_slot.get((d, s), []) if k is None else self.by_slot_skill.get((d, s, k), [])
-        return cp_model.LinearExpr.sum(xs) if xs else 0
+        return xs, self.const_slot.get((d, s, k), 0)

@@ -1,0 +1,343 @@
+"""The search behind `rostering.solve`: construct, portfolio, neighbourhoods.
+
+1. Construct: the rule-aware greedy of `rostering.construct`, employee by
+   employee against the coverage the others leave open; anyone it cannot
+   place legally is re-solved exactly on a CP-SAT sub-model in which
+   everyone else is fixed. Every labour rule is per person, so the result
+   respects all of them; only the night minimum can still be short, and the
+   portfolio repairs that from the hint.
+2. Portfolio: CP-SAT's own workers on the whole model, hinted with the best
+   roster so far; proves optimality on small problems and gives the bound.
+3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
+   everyone over a window of days, or of some employees over a fortnight;
+   pin the rest to the incumbent and let CP-SAT re-optimise. Sub-models come
+   from the same builder (fixed cells are constants), so their objective is
+   the full objective. Sizes adapt: grow after an optimal sub-solve, shrink
+   after a timeout.
+
+All phases stop at the deadline or when the caller's stop event is set; the
+running CP-SAT solve is interrupted through `stop_search`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from rostering.calendar import calendar_of
+from rostering.construct import greedy_roster
+from rostering.domain import Problem, Roster
+from rostering.model import RosterModel
+from rostering.validate import validate
+
+# Cells (employee x day x shift type) above which the whole model is not
+# built up front when a constructed roster is already feasible: building and
+# presolving it would eat the time limit (Curtois Instance24 is 1.7 M).
+FULL_MODEL_MAX_CELLS = 250_000
+CONSTRUCT_SWEEP_SHARE = 0.15  # of the time left, for the exact per-person sweep
+PORTFOLIO_SHARE = 0.1  # of the time limit for the portfolio when a roster exists
+SUBSOLVE_MAX_S = 2.0
+NEIGHBOURHOOD_TARGET_S = 0.4
+NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A search event: best objective so far (None before the first roster),
+    proven lower bound (None before any), seconds since `solve` started,
+    rosters found."""
+
+    objective: int | None
+    bound: int | None
+    elapsed_s: float
+    solutions: int
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, on_solution: Callable[[float], None]) -> None:
+        super().__init__()
+        self._on_solution = on_solution
+
+    def on_solution_callback(self) -> None:
+        self._on_solution(self.objective_value)
+
+
+class Search:
+    """State of one solve: incumbent roster and cost, bound, running solver."""
+
+    def __init__(self, problem: Problem, *, seed: int, workers: int, started: float,
+                 deadline: float, on_progress: Callable[[Progress], None] | None,
+                 stop: threading.Event | None, previous: Roster | None) -> None:
+        self.problem = problem
+        self.cal = calendar_of(problem)
+        self.seed = seed
+        self.workers = workers
+        self.started = started
+        self.deadline = deadline
+        self.on_progress = on_progress
+        self.stop = stop
+        self.previous = previous
+        self.lock = threading.Lock()
+        self.solvers: set[cp_model.CpSolver] = set()
+        self.incumbent: Roster | None = None
+        self.incumbent_cost: int | None = None
+        self.bound: int | None = None
+        self.solutions = 0
+        self.stopped = False
+        self.full: RosterModel | None = None
+        self.full_status: int | None = None
+        self.proven_infeasible = False
+        self.phases: list[str] = []
+        self._hot: tuple[list[int], list[int]] | None = None
+        self._watch_done = threading.Event()
+
+    # ---- time, stop, progress ----------------------------------------------
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def should_stop(self) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            self.stopped = True
+        return self.stopped
+
+    def __enter__(self) -> Search:
+        if self.stop is not None:
+            threading.Thread(target=self._watch, name="roster-stop-watch", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._watch_done.set()
+
+    def _watch(self) -> None:
+        """Interrupt the running solver within 50 ms of `stop` being set."""
+        while not self._watch_done.wait(0.05):
+            if self.stop is not None and self.stop.is_set():
+                with self.lock:
+                    self.stopped = True
+                    for solver in self.solvers:
+                        solver.stop_search()
+                return
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.incumbent_cost, self.bound, self.elapsed(),
+                                      self.solutions))
+
+    def _on_objective(self, value: float) -> None:
+        objective = round(value)
+        if self.incumbent_cost is None or objective < self.incumbent_cost:
+            self.solutions += 1
+            if self.on_progress is not None:
+                self.on_progress(Progress(objective, self.bound, self.elapsed(), self.solutions))
+
+    def _on_bound(self, value: float) -> None:
+        b = int(-(-round(value, 6) // 1))
+        if self.bound is None or b > self.bound:
+            self.bound = b
+            self._report()
+
+    # ---- one CP-SAT run -----------------------------------------------------
+
+    def run(self, rm: RosterModel, time_limit: float, workers: int, *,
+            full: bool, report: bool = True) -> tuple[int, Roster | None, int | None]:
+        """Solve one model; returns (status, roster, solver objective).
+        Thread-safe: neighbourhoods run in several threads at once."""
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.max_time_in_seconds = max(0.01, time_limit)
+        p.num_workers = workers
+        with self.lock:
+            self.seed += 1
+            p.random_seed = self.seed
+        if full:
+            solver.best_bound_callback = self._on_bound
+        else:
+            # neighbourhoods are small; the full LP relaxation (every clause
+            # and at-most-one linearised) closes them about ten times faster
+            p.linearization_level = 2
+        with self.lock:
+            if self.should_stop():
+                return cp_model.UNKNOWN, None, None
+            self.solvers.add(solver)
+        try:
+            status = solver.solve(rm.model, _Reporter(self._on_objective) if report else None)
+        finally:
+            with self.lock:
+                self.solvers.discard(solver)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return status, None, None
+        if full:
+            self._on_bound(solver.best_objective_bound)
+        return status, rm.roster_from(solver.boolean_value), round(solver.objective_value)
+
+    def offer(self, roster: Roster, cost: int) -> bool:
+        """Take `roster` (satisfying every hard rule) if it is cheaper."""
+        with self.lock:
+            if self.incumbent_cost is not None and cost >= self.incumbent_cost:
+                return False
+            self.incumbent, self.incumbent_cost = roster, cost
+            self._hot = None
+        self._report()
+        return True
+
+    def hot_days(self) -> tuple[list[int], list[int]]:
+        """Days carrying the incumbent's located costs and their weights,
+        where a neighbourhood is most likely to pay."""
+        if self._hot is None:
+            per_day: dict[int, int] = {}
+            for c in validate(self.problem, self.incumbent, self.previous).costs:
+                if c.day is not None:
+                    per_day[c.day] = per_day.get(c.day, 0) + c.cost
+            self._hot = (list(per_day), list(per_day.values()))
+        return self._hot
+
+    # ---- phases -------------------------------------------------------------
+
+    def start_from(self, roster: Roster) -> Roster:
+        """Use a given roster (hint or previous) as incumbent if it breaks no
+        hard rule; either way it is returned as the hint."""
+        report = validate(self.problem, roster, self.previous)
+        if report.feasible:
+            self.offer(roster, report.objective)
+        return roster
+
+    def construct(self, sweep_share: float) -> Roster | None:
+        """First roster: the greedy of `rostering.construct`; then each
+        person, in turn, re-solved exactly with CP-SAT against all the others
+        (people the greedy could not place legally first, then everyone while
+        `sweep_share` of the time limit lasts). Returns None if time ran out
+        before everyone was placed legally; sets `proven_infeasible` if one
+        person's own rules cannot hold."""
+        placed, failed = greedy_roster(self.cal, self.seed)
+        roster = Roster(tuple(placed))
+        sweep_until = time.monotonic() + sweep_share * self.left()
+        todo = failed + [e for e in self.cal.employee_ids if e not in set(failed)]
+        for n, e in enumerate(todo):
+            must = n < len(failed)
+            if self.should_stop() or (not must and time.monotonic() > sweep_until):
+                break
+            rm = RosterModel(self.problem, previous=self.previous, free={e: None},
+                             base=roster, relax_night_cover=True)
+            rm.add_hint(roster)
+            if must:
+                limit = 0.5 * self.left() / (len(failed) - n)
+            else:
+                limit = max(0.05, (sweep_until - time.monotonic()) / (len(todo) - n))
+            status, better, _ = self.run(rm, limit, 1, full=False, report=False)
+            if status == cp_model.INFEASIBLE:
+                self.proven_infeasible = True
+                return None
+            if better is None and must:
+                return None
+            if better is not None:
+                roster = better
+        self.phases.append("construct")
+        report = validate(self.problem, roster, self.previous)
+        if report.feasible:
+            self.offer(roster, report.objective)
+        return roster
+
+    def full_model(self) -> RosterModel:
+        if self.full is None:
+            self.full = RosterModel(self.problem, previous=self.previous)
+        return self.full
+
+    def portfolio(self, time_limit: float, hint: Roster | None) -> None:
+        """CP-SAT's portfolio on the whole model, hinted."""
+        rm = self.full_model()
+        start = self.incumbent or hint
+        if start is not None:
+            rm.add_hint(start)
+        status, roster, cost = self.run(rm, min(time_limit, self.left()), self.workers, full=True)
+        self.full_status = status
+        self.phases.append("portfolio")
+        if status == cp_model.INFEASIBLE:
+            self.proven_infeasible = True
+        if roster is not None and cost is not None:
+            self.offer(roster, cost)
+            if status == cp_model.OPTIMAL:
+                self.bound = max(self.bound or cost, cost)
+
+    def improve(self, threads: int) -> None:
+        """Fix-and-resolve neighbourhoods until the deadline (module doc), in
+        `threads` threads at once (CP-SAT releases the GIL while solving).
+
+        Each kind keeps its own size in free (employee, day) cells, steered
+        so that a sub-solve takes about `NEIGHBOURHOOD_TARGET_S`: many quick
+        exact re-optimisations beat a few slow ones. Kinds are drawn in
+        proportion to their recent gain per second, so the search leans on
+        what pays for this problem.
+        """
+        size = {kind: NEIGHBOURHOOD_START_CELLS for kind in ("employees", "window", "block")}
+        gain = {kind: 1.0 for kind in size}  # smoothed cost gain per second
+        overhead = [0.0]  # smoothed seconds per round outside CP-SAT
+        workers = [threading.Thread(target=self._improve_loop, args=(size, gain, overhead, t),
+                                    name=f"roster-lns-{t}", daemon=True)
+                   for t in range(1, threads)]
+        for w in workers:
+            w.start()
+        self._improve_loop(size, gain, overhead, 0)
+        for w in workers:
+            w.join()
+        self.phases.append("neighbourhoods")
+
+    def _improve_loop(self, size: dict[str, float], gain: dict[str, float],
+                      overhead: list[float], thread: int) -> None:
+        rng = random.Random(self.seed * 1000 + thread)
+        employees = list(self.cal.employee_ids)
+        while self.left() > max(0.1, 2 * overhead[0]) and not self.should_stop():
+            t_round = time.monotonic()
+            with self.lock:
+                base, before = self.incumbent, self.incumbent_cost
+                if self.bound is not None and before <= self.bound:
+                    return
+                kind = rng.choices(list(gain), list(gain.values()))[0]
+                free = self._neighbourhood(rng, kind, size[kind], employees)
+            rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
+            rm.add_hint(base)
+            limit = min(self.left() - overhead[0], SUBSOLVE_MAX_S)
+            t0 = time.monotonic()
+            status, roster, cost = self.run(rm, limit, 1, full=False)
+            took = time.monotonic() - t0
+            if roster is not None and cost is not None:
+                self.offer(roster, cost)
+            with self.lock:
+                overhead[0] = 0.7 * overhead[0] + 0.3 * (time.monotonic() - t_round - took)
+                rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
+                floor = 0.05 * sum(gain.values()) / len(gain)
+                gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)
+                if status == cp_model.OPTIMAL and took < NEIGHBOURHOOD_TARGET_S:
+                    size[kind] *= 1.2
+                elif status != cp_model.OPTIMAL or took > 2 * NEIGHBOURHOOD_TARGET_S:
+                    size[kind] = max(1.0, size[kind] / 1.2)
+
+    def _neighbourhood(self, rng: random.Random, kind: str, cells: float,
+                       employees: list[str]) -> dict[str, range]:
+        """About `cells` free (employee, day) cells: some employees over four
+        weeks ("employees"), everyone over a few days ("window"), or some
+        employees over a fortnight ("block"). Half the time the days are
+        centred on a day drawn by its cost in the incumbent."""
+        n_emp, n_days = len(employees), self.problem.num_days
+        if kind == "window":
+            width, count = max(1, min(n_days, round(cells / n_emp))), n_emp
+        else:
+            width = min(n_days, 28 if kind == "employees" else 14)
+            count = max(1, min(n_emp, round(cells / width)))
+        days, weights = self.hot_days()
+        if days and rng.random() < 0.5:
+            centre = rng.choices(days, weights)[0]
+            first = min(max(0, centre - width // 2), n_days - width)
+        else:
+            first = rng.randrange(0, n_days - width + 1)
+        window = range(first, first + width)
+        chosen = employees if count == n_emp else rng.sample(employees, count)
+        return {e: window for e in chosen}

@@ -15,6 +15,7 @@ history.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,16 @@ INBOX_LIMIT = 50
 STATE_ORDER = {ClockState.BREACHED: 0, ClockState.WARNING: 1, ClockState.OK: 2, ClockState.PAUSED: 3}
 AT_RISK = frozenset({ClockState.WARNING, ClockState.BREACHED})
 _NEVER = datetime.max.replace(tzinfo=UTC)  # sorts clocks without a known deadline last
+
+
+def minutes_text(minutes: float) -> str:
+    """A duration as the desk says it: "45 min", "2 h 05 min", "-1 h 10 min" when overdue.
+
+    Whole minutes are floored, so 20 seconds overdue already reads "-1 min", never "0 min" on a breached clock.
+    """
+    whole = math.floor(minutes)
+    sign, whole = ("-" if whole < 0 else ""), abs(whole)
+    return f"{sign}{whole // 60} h {whole % 60:02d} min" if whole >= 60 else f"{sign}{whole} min"
 
 
 def actor_for(user: CurrentUser) -> Actor:
@@ -135,6 +146,10 @@ class DeskBoard:
         """Tickets in warning or breached, the earliest deadline first."""
         risky = [t for t in self.tickets if t.at_risk]
         return sorted(risky, key=lambda t: (_due_key(t.countdown), t.id))
+
+    @property
+    def breached(self) -> list[OpenTicket]:
+        return [t for t in self.at_risk if t.countdown is not None and t.countdown.state is ClockState.BREACHED]
 
     @property
     def unassigned(self) -> list[OpenTicket]:
@@ -357,6 +372,9 @@ def describe_event(kind: str, data: dict[str, Any], names: dict[int, str]) -> st
             return f"assigned {who[0]} → {who[1]}" + (f" ({data['reason']})" if data.get("reason") else "")
         case "attributes":
             return ", ".join(f"{name} {old} → {new}" for name, (old, new) in data["changes"].items())
+        case "escalation":
+            told = "; ".join(f"{r['name']} ({r['reason']})" for r in data.get("recipients", []))
+            return str(data.get("summary", data.get("step"))) + (f" → told {told}" if told else "")
         case "agent_reply" | "customer_reply" | "note":
             return str(data.get("body", ""))
     return ", ".join(f"{key}: {value}" for key, value in data.items())
@@ -416,7 +434,7 @@ class Breach:
     cycle: int
     due_at: datetime  # local
     fulfilled_at: datetime | None  # local; None while still unanswered
-    late_minutes: int  # real minutes past due, until met or until `now`
+    late_minutes: int  # real minutes past due (rounded up), until met or until `now`
 
 
 @dataclass(frozen=True)
@@ -499,7 +517,7 @@ def _breach(row: Any, zone: ZoneInfo, now: datetime) -> Breach:
         ticket_id=row.ticket_id, subject=row.subject, status=row.status.value, queue=row.queue,
         assignee=row.assignee, tier=row.tier, metric=row.metric, cycle=row.cycle,
         due_at=row.due_at.astimezone(zone), fulfilled_at=_local(row.fulfilled_at, zone),
-        late_minutes=int((until - row.due_at).total_seconds() // 60),
+        late_minutes=math.ceil((until - row.due_at).total_seconds() / 60),  # 20 s late is 1 min late, not 0
     )
 
 

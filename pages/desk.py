@@ -1,0 +1,246 @@
+"""Live desk: queues, agents on shift, every open ticket's SLA countdown, the at-risk list, reassign,
+and one ticket's trail, clocks and actions.
+
+The board is a fragment that reruns on its own every REFRESH_SECONDS, so the
+countdowns move without reloading the page; an action reruns the whole page.
+The rules (who may reassign what, which clock a countdown follows) live in
+`tickets.desk_view`; this page only draws and forwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from pages.ui import db, now, page_user, show_error
+from shiftdesk.auth import CurrentUser
+from shiftdesk.errors import UserError
+from store.org import first_team_id
+from tickets import desk_view
+from tickets.desk_view import DeskBoard, OpenTicket, minutes_text
+from tickets.sla import ClockState
+
+REFRESH_SECONDS = 30
+FLASH_KEY = "desk_flash"
+STATE_COLOURS = {  # cell backgrounds: ok green, warning amber, breached red, paused grey
+    ClockState.OK.value: "#d3f9d8",
+    ClockState.WARNING.value: "#ffe8a3",
+    ClockState.BREACHED.value: "#ffc9c9",
+    ClockState.PAUSED.value: "#e9ecef",
+}
+COUNTDOWN_CELLS = ("State", "Time left")
+TICKET_COLUMNS = {
+    "Ticket": st.column_config.NumberColumn(format="#%d", width="small"),
+    "Subject": st.column_config.TextColumn(width="medium"),
+    "State": st.column_config.TextColumn(width=80,
+                                         help="The most pressing running SLA clock: ok / warning / breached / paused"),
+    "Time left": st.column_config.TextColumn(help="Business time on the tier's calendar; negative once overdue"),
+    "Due": st.column_config.TextColumn(help="Local time the clock is due (unknown while paused)"),
+}
+
+user = page_user("desk.view")
+with db() as session:
+    team_id = first_team_id(session)
+if team_id is None:
+    st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
+    st.stop()
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_board(team_id: int) -> DeskBoard:
+    """The board at this moment; shared by viewers for a few seconds, cleared after every action."""
+    with db() as session:
+        return desk_view.desk_board(session, team_id, now())
+
+
+def act(action: Callable[..., object], done: str, *args: object, clear: tuple[str, ...] = (),
+        **options: object) -> None:
+    """Run one desk action in its own transaction; show a refusal, or rerun the page with a message.
+
+    The UserError is caught outside `db()`, so the transaction rolls back and nothing half-done is stored;
+    the inputs named in `clear` are emptied only after success, so a refused reply keeps its text.
+    """
+    try:
+        with db() as session:
+            action(session, user, *args, now(), **options)
+    except UserError as error:
+        show_error(error)
+        return
+    load_board.clear()
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.session_state[FLASH_KEY] = done
+    st.rerun()
+
+
+def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
+    rows = []
+    for t in tickets:
+        c = t.countdown
+        rows.append({
+            "Ticket": t.id,
+            "State": c.state.value if c else "no clock running",
+            "Time left": minutes_text(c.remaining_minutes) if c else "",
+            "Due": f"{c.due_at:%a %H:%M}" if c and c.due_at else ("paused" if c else ""),
+            "SLA": f"{c.tier} · {c.metric.replace('_', ' ')}" if c else "—",
+            "Subject": t.subject, "Queue": t.queue, "Assignee": t.assignee or "—", "Status": t.status,
+            "Priority": t.priority,
+        })
+    return pd.DataFrame(rows, columns=["Ticket", "State", "Time left", "Due", "SLA", "Subject", "Queue", "Assignee",
+                                       "Status", "Priority"])
+
+
+def show_tickets(tickets: list[OpenTicket], key: str) -> None:
+    """A ticket table whose SLA cells are coloured by state."""
+    frame = tickets_frame(tickets)
+    colour = frame["State"].map(lambda s: f"background-color: {STATE_COLOURS[s]}" if s in STATE_COLOURS else "")
+    styled = frame.style.apply(lambda column: colour if column.name in COUNTDOWN_CELLS else [""] * len(column))
+    st.container(key=key).dataframe(styled, hide_index=True, column_config=TICKET_COLUMNS)
+
+
+def show_queues(board: DeskBoard) -> None:
+    st.container(key="queues").dataframe(
+        pd.DataFrame([{
+            "Queue": q.name, "Channel": q.channel, "New": q.new, "Open": q.open, "Pending": q.pending,
+            "Unassigned": q.unassigned,
+            "Oldest waiting": minutes_text(q.oldest_waiting_minutes) if q.oldest_waiting_minutes is not None else "",
+        } for q in board.queues]),
+        hide_index=True,
+    )
+
+
+def show_agents(board: DeskBoard) -> None:
+    st.container(key="agents").dataframe(
+        pd.DataFrame([{
+            "Agent": a.name,
+            "Shift": a.shift if a.on_shift else "off shift",
+            "Until": f"{a.until:%H:%M}" if a.until else "",
+            "Skills (level)": ", ".join(f"{code} {level}"
+                                        for code, level in sorted(a.skills.items(), key=lambda s: -s[1])),
+            "Open tickets": a.open_tickets,
+            "Load": round(100 * a.open_tickets / a.capacity) if a.capacity else 0,
+        } for a in board.agents]),
+        hide_index=True,
+        column_config={"Load": st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100,
+                                                               help="Open tickets against the agent's capacity")},
+    )
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_board() -> None:
+    board = load_board(team_id)
+    st.caption(f"{board.team} · local time {board.local_now:%a %d %b %H:%M} ({board.zone}) · "
+               f"refreshes every {REFRESH_SECONDS} s")
+    for column, (label, value) in zip(st.columns(5), (
+        ("Open tickets", board.open_total), ("Unassigned", sum(q.unassigned for q in board.queues)),
+        ("At risk", len(board.at_risk)), ("Breached", len(board.breached)), ("Agents on shift", len(board.on_shift)),
+    ), strict=True):
+        column.metric(label, value)
+    st.subheader("At risk")
+    if board.at_risk:
+        show_tickets(board.at_risk, "at_risk")
+    else:
+        st.success("No ticket is in warning or breached.")
+    # Static tab labels: a label that changed on refresh would make the browser jump back to the first tab.
+    tickets_tab, unassigned_tab, queues_tab, agents_tab = st.tabs(["Open tickets", "Unassigned", "Queues", "Agents"])
+    with tickets_tab:
+        if board.open_total > len(board.tickets):
+            st.caption(f"The {len(board.tickets)} most urgent of {board.open_total} open tickets.")
+        mine = user.employee_id is not None and st.toggle("Only my tickets", key="only_mine")
+        show_tickets([t for t in board.tickets if not mine or t.assignee_id == user.employee_id], "open_tickets")
+    with unassigned_tab:
+        show_tickets(board.unassigned, "unassigned")
+    with queues_tab:
+        show_queues(board)
+    with agents_tab:
+        st.caption("On shift now by the published roster, then anyone off shift who still holds open tickets.")
+        show_agents(board)
+
+
+def reassign_panel(board: DeskBoard, user: CurrentUser) -> None:
+    """Pick a ticket (any for managers, own for agents) and an agent on shift now."""
+    st.subheader("Reassign")
+    movable = [t for t in board.tickets if user.can("desk.manage") or t.assignee_id == user.employee_id]
+    if not movable:
+        st.caption("You have no open tickets to hand over.")
+        return
+    agents = {a.employee_id: a for a in board.on_shift}
+    pick, to, go = st.columns([3, 2, 1], vertical_alignment="bottom")
+    ticket = pick.selectbox("Ticket", [t.id for t in movable], key="reassign_ticket", index=None,
+                            placeholder="Choose a ticket", format_func=_ticket_label(movable))
+    agent = to.selectbox("To agent on shift", list(agents), key="reassign_agent", index=None,
+                         placeholder="Choose an agent",
+                         format_func=lambda e: f"{agents[e].name} · {agents[e].skill_worked or '-'} · "
+                                               f"{agents[e].open_tickets}/{agents[e].capacity} open")
+    if go.button("Reassign", key="reassign_go", disabled=ticket is None or agent is None):
+        act(desk_view.reassign, f"Ticket #{ticket} reassigned to {agents[agent].name}.", ticket, agent)
+
+
+def detail_panel(board: DeskBoard, user: CurrentUser) -> None:
+    st.subheader("Ticket")
+    ticket_id = st.selectbox("Open ticket", [t.id for t in board.tickets], key="detail_ticket", index=None,
+                             placeholder="Choose a ticket to see its trail and clocks",
+                             format_func=_ticket_label(board.tickets))
+    if ticket_id is None:
+        return
+    with db() as session:
+        detail = desk_view.ticket_detail(session, ticket_id, now())
+    st.markdown(f"**#{detail.id} {detail.subject}**")
+    st.caption(f"{detail.queue} · {detail.status} · {detail.priority} · {detail.category} · "
+               f"{detail.customer_tier} customer via {detail.channel} · "
+               f"{detail.customer_name or 'unknown customer'} {detail.customer_email or ''} · "
+               f"assignee {detail.assignee or 'nobody'} · SLA tier {detail.sla_tier or 'none'}")
+    if detail.body:
+        st.text(detail.body)
+    trail_tab, clocks_tab, work_tab = st.tabs(["Trail", "SLA clocks", "Work on it"])
+    with trail_tab:
+        st.container(key="trail").dataframe(pd.DataFrame([
+            {"At": f"{e.at:%a %d %b %H:%M}", "By": e.actor, "What": e.kind, "Details": e.text} for e in detail.trail
+        ]), hide_index=True)
+    with clocks_tab:
+        st.container(key="clocks").dataframe(pd.DataFrame([{
+            "Metric": c.metric.replace("_", " "), "Cycle": c.cycle, "Tier": c.tier, "Target": f"{c.target_minutes} min",
+            "Started": f"{c.started_at:%a %H:%M}", "Warns": f"{c.warn_at:%a %H:%M}" if c.warn_at else "",
+            "Due": f"{c.due_at:%a %H:%M}" if c.due_at else "paused",
+            "Met": f"{c.fulfilled_at:%a %H:%M}" if c.fulfilled_at else "", "State": c.state.value,
+            "Time left": minutes_text(c.remaining_minutes),
+        } for c in detail.clocks]), hide_index=True)
+    with work_tab:
+        if user.can("tickets.work"):
+            work_forms(detail.id, detail.next_statuses)
+
+
+def work_forms(ticket_id: int, next_statuses: list[str]) -> None:
+    """Reply, note and status change, each through tickets.lifecycle (audit event, SLA refresh)."""
+    reply_col, note_col, status_col = st.columns(3)
+    with reply_col.form("reply"):
+        body = st.text_area("Reply to the customer", key="reply_body")
+        then = st.selectbox("Then set status", [None, "pending", "solved"], key="reply_then",
+                            format_func=lambda s: "leave as is" if s is None else s)
+        if st.form_submit_button("Send reply"):
+            act(desk_view.reply, f"Reply sent on ticket #{ticket_id}.", ticket_id, body, then_status=then,
+                clear=("reply_body", "reply_then"))
+    with note_col.form("note"):
+        text = st.text_area("Internal note", key="note_body")
+        if st.form_submit_button("Add note"):
+            act(desk_view.note, f"Note added to ticket #{ticket_id}.", ticket_id, text, clear=("note_body",))
+    with status_col.form("status"):
+        status = st.selectbox("New status", next_statuses, key="new_status")
+        if st.form_submit_button("Change status", disabled=not next_statuses):
+            act(desk_view.change_status, f"Ticket #{ticket_id} is now {status}.", ticket_id, status)
+
+
+def _ticket_label(tickets: list[OpenTicket]) -> Callable[[int], str]:
+    subjects = {t.id: t.subject for t in tickets}
+    return lambda ticket_id: f"#{ticket_id} · {subjects.get(ticket_id, '')[:70]}"
+
+
+st.title("Live desk")
+if flash := st.session_state.pop(FLASH_KEY, None):
+    st.success(flash)
+live_board()
+board = load_board(team_id)
+reassign_panel(board, user)
+detail_panel(board, user)

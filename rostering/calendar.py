@@ -251,8 +251,11 @@ class Calendar:
         return self.slots[(day, shift)]
 
     def covered_intervals(self, day: int, shift: ShiftTypeId) -> range:
-        """Grid intervals fully inside the shift, clipped to the horizon."""
-        sl = self.slots[(day, shift)]
+        """Grid intervals fully inside the shift, clipped to the horizon
+        (empty for a day before the known history)."""
+        sl = self.slots.get((day, shift))
+        if sl is None:
+            return range(0)
         L = self.problem.interval_min
         first = max(0, -(-sl.start_min // L))
         last = min(self.num_intervals, sl.end_min // L)
@@ -285,16 +288,22 @@ class Calendar:
 
     @cached_property
     def night_intervals(self) -> tuple[int, ...]:
-        """Grid intervals whose local start lies in the night window."""
+        """Grid intervals whose local start lies in the night window and that
+        some shift of the horizon or of the known history could cover: the
+        first morning of a roster without history is nobody's to staff."""
         rules = self.problem.rules
         lo, hi = _local_minutes(rules.night_start), _local_minutes(rules.night_end)
         out = []
         for i in range(self.num_intervals):
             local = self.interval_start(i).astimezone(self.zone)
             m = local.hour * 60 + local.minute
-            if (lo <= m < hi) if lo < hi else (m >= lo or m < hi):
+            if ((lo <= m < hi) if lo < hi else (m >= lo or m < hi)) and self.slots_covering.get(i):
                 out.append(i)
         return tuple(out)
+
+    @cached_property
+    def night_interval_set(self) -> frozenset[int]:
+        return frozenset(self.night_intervals)
 
     @cached_property
     def slots_covering(self) -> dict[int, list[tuple[int, ShiftTypeId]]]:

@@ -12,7 +12,9 @@ The result is checked person by person with the validator's own
 `employee_violations`; a person whose attempt breaks a rule gets a few more
 randomised attempts with more or less eagerness, and is reported back if all
 fail (the search then repairs that person with CP-SAT). Night minimums and
-fairness are not considered here: the solver takes care of them.
+fairness are left to the solver, but night intervals still below their
+minimum are valued far above any soft demand, so the greedy staffs them
+first with whoever may work nights.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rostering.domain import Assignment, EmployeeId, ShiftTypeId, SkillId
 from rostering.validate import employee_violations
 
 ATTEMPTS = 8
+NIGHT_FIRST = 10.0  # value of covering one night interval still below its minimum
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Demand:
 
     shift_need: dict[tuple[int, ShiftTypeId, SkillId | None], int]
     interval_need: dict[tuple[int, SkillId], int]
+    night_need: dict[tuple[int, SkillId], int]
 
     @classmethod
     def of(cls, cal: Calendar, placed: list[Assignment]) -> Demand:
@@ -43,7 +47,10 @@ class Demand:
         for ln in cal.shift_lines:
             shift_need[(ln.day, ln.shift, ln.skill)] += ln.required
         interval_need: dict = Counter(cal.interval_required)
-        demand = cls(shift_need, interval_need)
+        night_need: dict = Counter({(i, nm.skill): nm.required
+                                    for nm in cal.problem.rules.night_minimums
+                                    for i in cal.night_intervals})
+        demand = cls(shift_need, interval_need, night_need)
         for a in list(cal.history.values()) + placed:
             demand.take(cal, a)
         return demand
@@ -52,10 +59,12 @@ class Demand:
         """How much placing one person on (d, s, k) is wanted, in people
         (shift demand) plus the share of its intervals still open."""
         v = max(self.shift_need.get((d, s, None), 0), 0) + max(self.shift_need.get((d, s, k), 0), 0)
-        if self.interval_need:
+        if self.interval_need or self.night_need:
             covered = cal.covered_intervals(d, s)
             if len(covered):
                 v += sum(1 for i in covered if self.interval_need.get((i, k), 0) > 0) / len(covered)
+                # the hard night minimum outranks any soft demand
+                v += NIGHT_FIRST * sum(1 for i in covered if self.night_need.get((i, k), 0) > 0)
         return v
 
     def take(self, cal: Calendar, a: Assignment) -> None:
@@ -63,10 +72,12 @@ class Demand:
             for key in ((a.day, a.shift, None), (a.day, a.shift, a.skill)):
                 if key in self.shift_need:
                     self.shift_need[key] -= 1
-        if self.interval_need:
+        if self.interval_need or self.night_need:
             for i in cal.covered_intervals(a.day, a.shift):
                 if (i, a.skill) in self.interval_need:
                     self.interval_need[(i, a.skill)] -= 1
+                if (i, a.skill) in self.night_need:
+                    self.night_need[(i, a.skill)] -= 1
 
 
 def _attempt(cal: Calendar, e: EmployeeId, demand: Demand, rng: random.Random,

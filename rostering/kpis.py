@@ -134,7 +134,7 @@ def compute_kpis(problem: Problem, roster: Roster) -> Kpis:
         if extra:
             overtime[emp.id] = extra
     fairness = tuple(Fairness(kind, per) for kind, per in fairness_totals(cal, cells).items() if per)
-    broken = sum(1 for r in problem.requests if request_broken(cells, r))
+    broken = sum(1 for r in problem.requests if request_broken(cells[r.employee], r))
     return Kpis(
         coverage=tuple(coverage),
         night=tuple(night),

@@ -267,9 +267,12 @@ class Search:
             if status == cp_model.OPTIMAL:
                 self.bound = max(self.bound or cost, cost)
 
-    def improve(self, threads: int) -> None:
+    def improve(self, threads: int, portfolio: bool) -> None:
         """Fix-and-resolve neighbourhoods until the deadline (module doc), in
-        `threads` threads at once (CP-SAT releases the GIL while solving).
+        `threads` threads at once (CP-SAT releases the GIL while solving),
+        beside CP-SAT's portfolio on the whole model if `portfolio` (it
+        proves optimality on small problems, gives the bound and may find
+        rosters of its own).
 
         Each kind keeps its own size in free (employee, day) cells, steered
         so that a sub-solve takes about `NEIGHBOURHOOD_TARGET_S`: many quick
@@ -283,9 +286,15 @@ class Search:
         workers = [threading.Thread(target=self._improve_loop, args=(size, gain, overhead, t),
                                     name=f"roster-lns-{t}", daemon=True)
                    for t in range(1, threads)]
+        if portfolio:
+            workers.append(threading.Thread(target=self.portfolio, args=(self.left(), None),
+                                            name="roster-portfolio", daemon=True))
         for w in workers:
             w.start()
         self._improve_loop(size, gain, overhead, 0)
+        with self.lock:  # done early (proven optimal): end the portfolio too
+            for solver in self.solvers:
+                solver.stop_search()
         for w in workers:
             w.join()
         self.phases.append("neighbourhoods")
@@ -298,7 +307,8 @@ class Search:
             t_round = time.monotonic()
             with self.lock:
                 base, before = self.incumbent, self.incumbent_cost
-                if self.bound is not None and before <= self.bound:
+                if (self.bound is not None and before <= self.bound) or \
+                        self.full_status == cp_model.OPTIMAL:
                     return
                 kind = rng.choices(list(gain), list(gain.values()))[0]
                 free = self._neighbourhood(rng, kind, size[kind], employees)

@@ -110,14 +110,14 @@ def solve(
                  <= FULL_MODEL_MAX_CELLS)
         if start is None:
             start = search.construct(sweep_share=CONSTRUCT_SWEEP_SHARE if small else 0.0)
-        if not search.should_stop() and (small or search.incumbent is None):
-            share = PORTFOLIO_SHARE * time_limit_s if search.incumbent is not None \
-                else search.left()
-            search.portfolio(share, start)
+        if search.incumbent is None and not search.should_stop() and not search.proven_infeasible:
+            # no legal roster yet (a night minimum short, or someone the
+            # greedy could not place): CP-SAT's portfolio looks for one
+            search.portfolio(max(PORTFOLIO_SHARE * time_limit_s, 0.5 * search.left()), start)
             if search.incumbent is None and not search.proven_infeasible and search.left() > 0.5:
                 search.portfolio(search.left(), start)  # keep looking: UNKNOWN is not a proof
         if search.incumbent is not None and search.full_status != cp_model.OPTIMAL:
-            search.improve(threads=max(1, min(workers, lns_threads)))
+            search.improve(threads=max(1, min(workers, lns_threads)), portfolio=small)
     return _result(problem, search, previous, explain, time_limit_s)
 
 

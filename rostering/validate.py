@@ -13,12 +13,21 @@ only reported if it involves a horizon day.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rostering.calendar import Calendar, calendar_of
-from rostering.domain import Assignment, Employee, EmployeeId, Problem, Roster, SkillId
+from rostering.calendar import Calendar, ShiftLine, calendar_of
+from rostering.domain import (
+    Assignment,
+    Employee,
+    EmployeeId,
+    Problem,
+    Roster,
+    ShiftRequest,
+    SkillId,
+    Weights,
+)
 from rostering.errors import RosterInputError
 
 RULE_LABELS: dict[str, str] = {
@@ -374,11 +383,15 @@ def interval_cover(
     return dict(cover)
 
 
-def night_cover(cal: Calendar, cover: Mapping[tuple[int, SkillId], int]) -> list[Violation]:
-    """Every night interval holds each skill's minimum (hard)."""
+def night_cover(cal: Calendar, cover: Mapping[tuple[int, SkillId], int],
+                intervals: Iterable[int] | None = None) -> list[Violation]:
+    """Every night interval holds each skill's minimum (hard); `intervals`
+    limits the check to some grid intervals (swap checks)."""
     out = []
+    nights = cal.night_intervals if intervals is None else \
+        sorted(set(intervals) & cal.night_interval_set)
     for nm in cal.problem.rules.night_minimums:
-        for i in cal.night_intervals:
+        for i in nights:
             have = cover.get((i, nm.skill), 0)
             if have < nm.required:
                 out.append(Violation("night_cover", f"{cal.interval_label(i)} has {have} "
@@ -387,25 +400,39 @@ def night_cover(cal: Calendar, cover: Mapping[tuple[int, SkillId], int]) -> list
     return out
 
 
-def shift_cover_costs(cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignment]]) -> list[Cost]:
+def shift_counts(cells: Mapping[EmployeeId, Mapping[int, Assignment]]) -> Counter:
+    """(day, shift, skill) and (day, shift, None) -> people on it (horizon)."""
     count: Counter[tuple[int, str, SkillId | None]] = Counter()
     for emp_cells in cells.values():
         for d, a in emp_cells.items():
             if d >= 0:
                 count[(d, a.shift, a.skill)] += 1
                 count[(d, a.shift, None)] += 1
+    return count
+
+
+def shift_line_cost(ln: ShiftLine, have: int) -> int:
+    return max(ln.required - have, 0) * ln.weight_under + max(have - ln.required, 0) * ln.weight_over
+
+
+def interval_cost(weights: Weights, need: int, have: int) -> int:
+    return max(need - have, 0) * weights.under_cover + max(have - need, 0) * weights.over_cover
+
+
+def shift_cover_costs(cal: Calendar, count: Mapping[tuple, int]) -> list[Cost]:
     out = []
     for ln in cal.shift_lines:
         have = count.get((ln.day, ln.shift, ln.skill), 0)
+        cost = shift_line_cost(ln, have)
+        if not cost:
+            continue
         what = f"{ln.shift} on {cal.day_label(ln.day)}" + (f" ({ln.skill})" if ln.skill else "")
-        if have < ln.required and ln.weight_under:
-            out.append(Cost("shift_under_cover", (ln.required - have) * ln.weight_under,
-                            f"{what}: {have} of {ln.required} needed", None, ln.day, ln.shift,
-                            ln.skill))
-        elif have > ln.required and ln.weight_over:
-            out.append(Cost("shift_over_cover", (have - ln.required) * ln.weight_over,
-                            f"{what}: {have} for {ln.required} needed", None, ln.day, ln.shift,
-                            ln.skill))
+        if have < ln.required:
+            out.append(Cost("shift_under_cover", cost, f"{what}: {have} of {ln.required} needed",
+                            None, ln.day, ln.shift, ln.skill))
+        else:
+            out.append(Cost("shift_over_cover", cost, f"{what}: {have} for {ln.required} needed",
+                            None, ln.day, ln.shift, ln.skill))
     return out
 
 
@@ -414,14 +441,15 @@ def interval_cover_costs(cal: Calendar, cover: Mapping[tuple[int, SkillId], int]
     out = []
     for (i, k), need in sorted(cal.interval_required.items()):
         have = cover.get((i, k), 0)
-        if have < need and w.under_cover:
-            out.append(Cost("interval_under_cover", (need - have) * w.under_cover,
-                            f"{cal.interval_label(i)} {k}: {have} of {need} needed", None,
-                            cal.day_of_interval(i), None, k, i))
-        elif have > need and w.over_cover:
-            out.append(Cost("interval_over_cover", (have - need) * w.over_cover,
-                            f"{cal.interval_label(i)} {k}: {have} for {need} needed", None,
-                            cal.day_of_interval(i), None, k, i))
+        cost = interval_cost(w, need, have)
+        if not cost:
+            continue
+        if have < need:
+            out.append(Cost("interval_under_cover", cost, f"{cal.interval_label(i)} {k}: {have} "
+                            f"of {need} needed", None, cal.day_of_interval(i), None, k, i))
+        else:
+            out.append(Cost("interval_over_cover", cost, f"{cal.interval_label(i)} {k}: {have} "
+                            f"for {need} needed", None, cal.day_of_interval(i), None, k, i))
     return out
 
 
@@ -429,21 +457,21 @@ def interval_cover_costs(cal: Calendar, cover: Mapping[tuple[int, SkillId], int]
 # Other soft rules
 
 
-def request_broken(cells: Mapping[EmployeeId, Mapping[int, Assignment]], r) -> bool:
-    """True if the roster does not honour request `r`."""
-    a = cells[r.employee].get(r.day)
+def request_broken(emp_cells: Mapping[int, Assignment], r: ShiftRequest) -> bool:
+    """True if the employee's cells do not honour request `r`."""
+    a = emp_cells.get(r.day)
     if r.shift is None:
         return (a is None) if r.want else (a is not None)
     works_it = a is not None and a.shift == r.shift
     return (not works_it) if r.want else works_it
 
 
-def request_costs(cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignment]]) -> list[Cost]:
+def request_costs(cal: Calendar, emp_id: EmployeeId, emp_cells: Mapping[int, Assignment]) -> list[Cost]:
     out = []
-    for r in cal.problem.requests:
-        if not r.weight or not request_broken(cells, r):
+    name = cal.employee_by_id[emp_id].label
+    for r in cal.requests_by_employee.get(emp_id, ()):
+        if not r.weight or not request_broken(emp_cells, r):
             continue
-        name = cal.employee_by_id[r.employee].label
         when = cal.day_label(r.day)
         if r.shift is None:
             rule = "day_on_request" if r.want else "day_off_request"
@@ -451,88 +479,103 @@ def request_costs(cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignm
         else:
             rule = "shift_on_request" if r.want else "shift_off_request"
             msg = f"{name} asked {'for' if r.want else 'not to work'} {r.shift} on {when}"
-        out.append(Cost(rule, r.weight, msg, r.employee, r.day, r.shift))
+        out.append(Cost(rule, r.weight, msg, emp_id, r.day, r.shift))
     return out
+
+
+def overtime_costs(cal: Calendar, emp_id: EmployeeId, emp_cells: Mapping[int, Assignment]) -> list[Cost]:
+    """Minutes above the contract's regular weekly minutes, per week."""
+    weight = cal.problem.weights.overtime_per_min
+    emp = cal.employee_by_id[emp_id]
+    regular = emp.contract.regular_minutes_week
+    if not weight or regular is None:
+        return []
+    out = []
+    for wk in cal.weeks:
+        extra = _worked_minutes(cal, emp_cells, wk) - regular
+        if extra > 0:
+            out.append(Cost("overtime", extra * weight, f"{emp.label}: {extra} min overtime in "
+                            f"the week of {cal.day_label(wk[0])}", emp_id, wk[0]))
+    return out
+
+
+def stability_costs(cal: Calendar, emp_id: EmployeeId, emp_cells: Mapping[int, Assignment],
+                    before: Mapping[tuple[EmployeeId, int], str] | None) -> list[Cost]:
+    """One `changed_assignment` per day whose shift (or day off) differs from
+    the previous roster; a changed skill alone is free."""
+    weight = cal.problem.weights.changed_assignment
+    if before is None or not weight:
+        return []
+    out = []
+    for d in cal.days:
+        now = emp_cells.get(d)
+        old = before.get((emp_id, d))
+        if (now.shift if now else None) != old:
+            out.append(Cost("changed_assignment", weight,
+                            f"{cal.employee_by_id[emp_id].label} on {cal.day_label(d)}: "
+                            f"{old or 'off'} -> {now.shift if now else 'off'}", emp_id, d))
+    return out
+
+
+def employee_costs(cal: Calendar, emp_id: EmployeeId, emp_cells: Mapping[int, Assignment],
+                   before: Mapping[tuple[EmployeeId, int], str] | None = None) -> list[Cost]:
+    """Every per-person soft cost: requests, overtime, stability."""
+    return (request_costs(cal, emp_id, emp_cells) + overtime_costs(cal, emp_id, emp_cells)
+            + stability_costs(cal, emp_id, emp_cells, before))
+
+
+def previous_shifts(cal: Calendar, previous: Roster | None) -> dict[tuple[EmployeeId, int], str] | None:
+    """(employee, day) -> shift of the roster being re-planned, horizon only."""
+    if previous is None:
+        return None
+    return {(a.employee, a.day): a.shift for a in previous.assignments
+            if a.employee in cal.employee_by_id and 0 <= a.day < cal.problem.num_days}
+
+
+FAIRNESS_KINDS = ("nights", "weekends", "holidays")
+
+
+def fairness_counts(cal: Calendar, emp_id: EmployeeId, emp_cells: Mapping[int, Assignment]) -> dict[str, int]:
+    """Ledger plus this roster's nights, weekends and holidays for one person."""
+    led = cal.ledger.get(emp_id)
+    return {
+        "nights": (led.nights if led else 0) + sum(
+            1 for d, a in emp_cells.items() if d >= 0 and a.shift in cal.night_shift_ids),
+        "weekends": (led.weekends if led else 0) + len(weekends_worked(cal, emp_cells)),
+        "holidays": (led.holidays if led else 0) + sum(
+            1 for d in cal.problem.holidays if d in emp_cells),
+    }
 
 
 def fairness_totals(
     cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignment]]
 ) -> dict[str, dict[EmployeeId, int]]:
-    """Per fairness kind ('nights', 'weekends', 'holidays'), carried-in ledger
-    plus this roster's count, for the people in that kind's group."""
-    totals: dict[str, dict[EmployeeId, int]] = {"nights": {}, "weekends": {}, "holidays": {}}
+    """Per fairness kind, each group member's ledger-inclusive count."""
+    totals: dict[str, dict[EmployeeId, int]] = {k: {} for k in FAIRNESS_KINDS}
     groups = cal.fairness_groups
     for emp_id in cal.employee_ids:
-        c = cells[emp_id]
-        led = cal.ledger.get(emp_id)
-        if emp_id in groups["nights"]:
-            totals["nights"][emp_id] = (led.nights if led else 0) + sum(
-                1 for d, a in c.items() if d >= 0 and a.shift in cal.night_shift_ids)
-        if emp_id in groups["weekends"]:
-            totals["weekends"][emp_id] = (led.weekends if led else 0) + len(weekends_worked(cal, c))
-        if emp_id in groups["holidays"]:
-            totals["holidays"][emp_id] = (led.holidays if led else 0) + sum(
-                1 for d in cal.problem.holidays if d in c)
+        counts = fairness_counts(cal, emp_id, cells[emp_id])
+        for kind in FAIRNESS_KINDS:
+            if emp_id in groups[kind]:
+                totals[kind][emp_id] = counts[kind]
     return totals
 
 
-def fairness_costs(cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignment]]) -> list[Cost]:
+def fairness_costs(cal: Calendar, totals: Mapping[str, Mapping[EmployeeId, int]]) -> list[Cost]:
+    """weight x (max - min) per kind over its group."""
     w = cal.problem.weights
     weight = {"nights": w.fair_nights, "weekends": w.fair_weekends, "holidays": w.fair_holidays}
     out = []
-    for kind, per_emp in fairness_totals(cal, cells).items():
+    for kind, per_emp in totals.items():
         if len(per_emp) < 2 or not weight[kind]:
             continue
-        hi, lo = max(per_emp.values()), min(per_emp.values())
+        most = max(per_emp, key=per_emp.__getitem__)
+        least = min(per_emp, key=per_emp.__getitem__)
+        hi, lo = per_emp[most], per_emp[least]
         if hi > lo:
-            most = max(per_emp, key=lambda e: per_emp[e])
-            least = min(per_emp, key=lambda e: per_emp[e])
             out.append(Cost(f"fair_{kind}", (hi - lo) * weight[kind],
                             f"{kind}: {cal.employee_by_id[most].label} has {hi}, "
                             f"{cal.employee_by_id[least].label} has {lo} (ledger included)"))
-    return out
-
-
-def overtime_costs(cal: Calendar, cells: Mapping[EmployeeId, Mapping[int, Assignment]]) -> list[Cost]:
-    weight = cal.problem.weights.overtime_per_min
-    out = []
-    if not weight:
-        return out
-    for emp in cal.problem.employees:
-        regular = emp.contract.regular_minutes_week
-        if regular is None:
-            continue
-        for wk in cal.weeks:
-            extra = _worked_minutes(cal, cells[emp.id], wk) - regular
-            if extra > 0:
-                out.append(Cost("overtime", extra * weight, f"{emp.label}: {extra} min overtime in "
-                                f"the week of {cal.day_label(wk[0])}", emp.id, wk[0]))
-    return out
-
-
-def stability_costs(
-    cal: Calendar,
-    cells: Mapping[EmployeeId, Mapping[int, Assignment]],
-    previous: Roster | None,
-) -> list[Cost]:
-    """One `changed_assignment` per (employee, day) whose shift (or day off)
-    differs from the previous roster; a changed skill alone is free."""
-    weight = cal.problem.weights.changed_assignment
-    if previous is None or not weight:
-        return []
-    before: dict[tuple[EmployeeId, int], str] = {
-        (a.employee, a.day): a.shift for a in previous.assignments
-        if a.employee in cal.employee_by_id and 0 <= a.day < cal.problem.num_days
-    }
-    out = []
-    for emp_id in cal.employee_ids:
-        for d in cal.days:
-            now = cells[emp_id].get(d)
-            old = before.get((emp_id, d))
-            if (now.shift if now else None) != old:
-                out.append(Cost("changed_assignment", weight,
-                                f"{cal.employee_by_id[emp_id].label} on {cal.day_label(d)}: "
-                                f"{old or 'off'} -> {now.shift if now else 'off'}", emp_id, d))
     return out
 
 
@@ -547,26 +590,14 @@ def validate(problem: Problem, roster: Roster, previous: Roster | None = None) -
     """
     cal = calendar_of(problem)
     cells, violations = cells_by_employee(cal, roster)
+    before = previous_shifts(cal, previous)
+    costs: list[Cost] = []
     for emp_id in cal.employee_ids:
         violations.extend(employee_violations(cal, emp_id, cells[emp_id]))
+        costs.extend(employee_costs(cal, emp_id, cells[emp_id], before))
     needs_intervals = bool(cal.interval_required or problem.rules.night_minimums)
     cover = interval_cover(cal, cells) if needs_intervals else {}
     violations.extend(night_cover(cal, cover))
-    costs = (
-        shift_cover_costs(cal, cells)
-        + interval_cover_costs(cal, cover)
-        + request_costs(cal, cells)
-        + fairness_costs(cal, cells)
-        + overtime_costs(cal, cells)
-        + stability_costs(cal, cells, previous)
-    )
+    costs = (shift_cover_costs(cal, shift_counts(cells)) + interval_cover_costs(cal, cover) + costs
+             + fairness_costs(cal, fairness_totals(cal, cells)))
     return Report(tuple(violations), tuple(costs))
-
-
-def group_by_rule(items: Iterable[Violation | Cost]) -> dict[str, list]:
-    """Violations or costs grouped by rule, in RULE_LABELS order."""
-    out: dict[str, list] = defaultdict(list)
-    for it in items:
-        out[it.rule].append(it)
-    order = list(RULE_LABELS)
-    return dict(sorted(out.items(), key=lambda kv: order.index(kv[0])))

@@ -142,6 +142,8 @@ class Employee(Base):
     max_nights_per_week: Mapped[int] = mapped_column(Integer, default=3)
     max_concurrent_tickets: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When routing last gave this agent a ticket: "longest idle" routing picks the oldest.
+    last_assigned_at: Mapped[datetime | None]
 
     team: Mapped[Team] = relationship(back_populates="employees")
     skills: Mapped[list[EmployeeSkill]] = relationship(
@@ -366,6 +368,8 @@ class Queue(Base):
     patience_seconds: Mapped[int | None] = mapped_column(Integer)
     first_response_minutes: Mapped[int | None] = mapped_column(Integer)
     shrinkage: Mapped[float] = mapped_column(Float, default=0.3)
+    # How routing picks among eligible agents: "least_load" or "longest_idle".
+    routing_policy: Mapped[str] = mapped_column(String(20), default="least_load")
 
     team: Mapped[Team] = relationship()
     skill: Mapped[Skill] = relationship()
@@ -496,6 +500,110 @@ class SlaStepFiring(Base):
     action: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime]
+
+
+class TicketMessage(Base):
+    """A message on a ticket as it travelled (e-mail, API, web form), for threading replies.
+
+    `message_id` is the e-mail Message-ID (or an API message id): a reply whose
+    In-Reply-To/References names it belongs to the same ticket.
+    """
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # "in" from the customer, "out" to them
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    message_id: Mapped[str | None] = mapped_column(String(300), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class TicketAttachment(Base):
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class Integration(Base):
+    """A system that may call the HTTP API (a shop, a chat widget); its token is stored hashed."""
+
+    __tablename__ = "integrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of a random 32-byte token
+    token_hint: Mapped[str] = mapped_column(String(12))  # first characters, to recognise it in lists
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+
+class ApiRequest(Base):
+    """An idempotency key an integration used: a retried POST gets the first answer, not a second ticket."""
+
+    __tablename__ = "api_requests"
+    __table_args__ = (UniqueConstraint("integration_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class OnCallStandby(Base):
+    """The standby list behind the night duty: paged in `position` order when the duty agent does not answer."""
+
+    __tablename__ = "oncall_standby"
+    __table_args__ = (UniqueConstraint("team_id", "employee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Page(Base):
+    """One page of the on-call chain for a ticket: who, at which step, and whether they acknowledged.
+
+    The worker escalates a page whose `escalate_at` has passed without an
+    acknowledgement to the next step (re-page, standby, manager), once.
+    """
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "step"),
+        Index("ix_pages_due", "status", "escalate_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)  # 1 = duty agent, 2 = re-page, 3 = standby, 4 = manager
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recipient_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open, acked, escalated, resolved
+    ack_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[datetime]
+    escalate_at: Mapped[datetime | None]
+    acked_at: Mapped[datetime | None]
+    acked_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class ClassifierModel(Base):

@@ -11,6 +11,13 @@ Steps, each vectorised over queues and intervals:
    chat) by Erlang C, or by Erlang A when the queue gives a mean patience;
    asynchronous channels (email, web form) by spreading each interval's
    work over its first-response window (`forecasting.workload`).
+   Service hours (`QueueConfig.service_hours`, `forecasting.service_hours`)
+   say when a queue is worked; without them it is open around the clock.
+   A live queue needs nobody outside them: contacts forecast there are
+   reported as `unserved`, not staffed. For an async queue they are the
+   hours its SLA clock runs: the first-response window counts open
+   intervals only, closed intervals get no agents, and tickets arriving
+   while closed wait in the backlog for the next opening.
 3. Per skill. Live queues sharing a skill are answered by the same agents,
    so their traffic is pooled: one Erlang calculation on the summed load,
    with the contact-weighted AHT and the strictest target of the group (the
@@ -44,6 +51,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from forecasting.erlang import erlang_a_agents, erlang_c_agents, offered_load, tolerant_ceil
+from forecasting.service_hours import ServiceHours, ServiceHoursError
 from forecasting.workload import async_agents, carried_backlog
 from shiftdesk.errors import UserError
 
@@ -56,7 +64,9 @@ QUEUE_DETAIL_COLUMNS = [
     "channel",
     "model",
     "timestamp",
+    "open",
     "contacts",
+    "unserved",
     "load_erlangs",
     "raw_agents",
     "service_level",
@@ -110,7 +120,12 @@ class QueueConfig:
     (email, webform) need `first_response_min`. `shrinkage` is the share of
     paid time not available for contacts (breaks, training, absence);
     `min_agents_24x7` is the head count the queue's skill must have on shift
-    at every interval, nights included.
+    at every interval, nights included (service hours do not lift it).
+
+    `service_hours` (None: always open) is a `ServiceHours`, or text such as
+    "Mon-Fri 09:00-18:00" or a dict, read by `ServiceHours.parse` and
+    `ServiceHours.from_dict`. A live queue is staffed only inside them; for an
+    async queue `first_response_min` is business time, counted only inside them.
     """
 
     queue: str
@@ -125,11 +140,13 @@ class QueueConfig:
     first_response_min: float | None = None
     shrinkage: float = 0.0
     min_agents_24x7: int = 0
+    service_hours: ServiceHours | None = None
 
     def __post_init__(self) -> None:
         for name in ("queue", "skill"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 raise StaffingError(f"queue {self.queue!r}: {name} must be a non-empty name")
+        object.__setattr__(self, "service_hours", self._read_hours(self.service_hours))
         try:
             object.__setattr__(self, "channel", Channel(self.channel))
         except ValueError:
@@ -152,6 +169,21 @@ class QueueConfig:
             self._check_live()
         else:
             self._check_async()
+
+    def _read_hours(self, value: object) -> ServiceHours | None:
+        try:
+            if value is None or isinstance(value, ServiceHours):
+                return value
+            if isinstance(value, str):
+                return ServiceHours.parse(value)
+            if isinstance(value, Mapping):
+                return ServiceHours.from_dict(value)
+        except ServiceHoursError as exc:
+            raise StaffingError(f"queue {self.queue!r}: {exc}") from None
+        raise StaffingError(
+            f"queue {self.queue!r}: service_hours must be ServiceHours, text such as 'Mon-Fri 09:00-18:00' "
+            f"or a dict, got {value!r}"
+        )
 
     def _check_live(self) -> None:
         if self.first_response_min is not None:
@@ -217,6 +249,9 @@ _NUMBER_FIELDS = {
     "shrinkage",
 }
 _FIELD_NAMES = [f.name for f in fields(QueueConfig)]
+# A table gives service hours as two columns: `hours` (text, or a dict in JSON) and `holidays` (a country code).
+HOURS_COLUMNS = ("hours", "holidays")
+_RECORD_COLUMNS = [name for name in _FIELD_NAMES if name != "service_hours"] + list(HOURS_COLUMNS)
 
 
 def queue_configs_from_records(
@@ -228,9 +263,17 @@ def queue_configs_from_records(
     live-only fields (service_level, answer_s, asa_s, patience_s) are filled
     only on phone/chat rows and first_response_min only on email/webform
     rows. Numbers may arrive as text. Errors name the row (1-based) and the queue.
+
+    Service hours come as `hours` (blank: always open), text for
+    `ServiceHours.parse` ("Mon-Fri 09:00-18:00", "daily 08:00-22:00",
+    "24x7") or, from JSON, a dict for `ServiceHours.from_dict`; and
+    `holidays`, a `holidays` package country code ("CN", or "US-CA" with a
+    subdivision) whose public holidays close the hours and whose weekend
+    working days open them with Monday's hours. A `holidays` default fills
+    only rows that have hours; a row with holidays but no hours is refused.
     """
     defaults = dict(defaults or {})
-    unknown_defaults = set(defaults) - set(_FIELD_NAMES)
+    unknown_defaults = set(defaults) - set(_RECORD_COLUMNS)
     if unknown_defaults:
         raise StaffingError(f"unknown queue setting(s): {', '.join(sorted(unknown_defaults))}")
     configs: list[QueueConfig] = []
@@ -238,22 +281,26 @@ def queue_configs_from_records(
     for row, record in enumerate(records, start=1):
         values = {key: value for key, value in record.items() if not _blank(value)}
         where = f"queues row {row} (queue {values.get('queue')!r})"
-        unknown = set(record) - set(_FIELD_NAMES)
+        unknown = set(record) - set(_RECORD_COLUMNS)
         if unknown:
             raise StaffingError(
-                f"{where}: unknown column(s) {', '.join(sorted(map(str, unknown)))}; expected {', '.join(_FIELD_NAMES)}"
+                f"{where}: unknown column(s) {', '.join(sorted(map(str, unknown)))}; "
+                f"expected {', '.join(_RECORD_COLUMNS)}"
             )
         for name in ("queue", "channel", "skill", "aht_s"):
             if name not in values:
                 raise StaffingError(f"{where}: column {name!r} is missing or blank")
         channel = str(values["channel"]).strip().lower()
-        for name, value in defaults.items():
+        for name, value in sorted(defaults.items(), key=lambda item: item[0] == "holidays"):  # hours first
             live_only, async_only = name in LIVE_ONLY_FIELDS, name in ASYNC_ONLY_FIELDS
             applies = not (live_only or async_only) or (live_only == (channel in ("phone", "chat")))
+            if name == "holidays" and "hours" not in values:
+                applies = False
             if applies and value is not None:
                 values.setdefault(name, value)
+        hours = _hours_of(values.pop("hours", None), values.pop("holidays", None), where)
         try:
-            config = QueueConfig(**_coerced(values, where))
+            config = QueueConfig(**_coerced(values, where), service_hours=hours)
         except StaffingError as exc:
             raise StaffingError(f"queues row {row}: {exc}") from None
         if config.queue in seen:
@@ -263,6 +310,28 @@ def queue_configs_from_records(
         seen[config.queue] = row
         configs.append(config)
     return configs
+
+
+def _hours_of(hours: object, country: object, where: str) -> ServiceHours | None:
+    """Service hours from a table's `hours` and `holidays` cells (either may be None)."""
+    if hours is None:
+        if country is not None:
+            raise StaffingError(
+                f"{where}: holidays {country!r} needs hours, such as 'Mon-Fri 09:00-18:00' "
+                "(or '24x7' for all day, every day but the holidays)"
+            )
+        return None
+    code, subdiv = None, None
+    if country is not None:
+        code, _, rest = str(country).strip().partition("-")
+        code, subdiv = code.strip().upper(), rest.strip() or None
+    try:
+        if isinstance(hours, Mapping):
+            extra = {"holiday_country": code, "holiday_subdiv": subdiv} if code else {}
+            return ServiceHours.from_dict({**hours, **extra})
+        return ServiceHours.parse(str(hours), holiday_country=code, holiday_subdiv=subdiv)
+    except ServiceHoursError as exc:
+        raise StaffingError(f"{where}: {exc}") from None
 
 
 def _blank(value: object) -> bool:
@@ -307,7 +376,9 @@ class StaffingResult:
     """The staffing plan for a forecast horizon.
 
     `queues`: one row per queue and interval: queue, skill, channel, model,
-    timestamp, contacts, load_erlangs (contacts x AHT / interval), raw_agents
+    timestamp, open (inside the queue's service hours), contacts (forecast),
+    unserved (a live queue's contacts while closed: reported, not staffed),
+    load_erlangs (served contacts x AHT / interval), raw_agents
     (the queue staffed on its own, before shrinkage), service_level, asa_s,
     occupancy, abandon_rate (Erlang A), backlog (async: tickets carried into
     the next interval); NaN where a figure does not apply to the model.
@@ -344,8 +415,8 @@ def required_agents(
         raise StaffingError(f"queue {duplicated[0]!r} is configured twice")
     grid, contacts, interval_s = _contacts_on_grid(forecast, names, interval_minutes)
     params = _QueueParams.of(queues)
-    detail = _staff_queues(params, contacts, interval_s)
-    skills = _staff_skills(queues, params, contacts, detail, interval_s)
+    detail = _staff_queues(params, contacts, interval_s, _open_intervals(queues, grid, interval_s))
+    skills = _staff_skills(queues, params, detail["served"], detail, interval_s)
     return StaffingResult(
         queues=_queue_frame(queues, grid, contacts, detail),
         skills=_skill_frame(grid, skills),
@@ -400,6 +471,23 @@ def _contacts_on_grid(
     np.add.at(contacts, (row, bucket), mean)
     grid = pd.DatetimeIndex(stamps.min() + pd.to_timedelta(np.arange(contacts.shape[1]) * interval_s, unit="s"))
     return grid, contacts, interval_s
+
+
+def _open_intervals(queues: Sequence[QueueConfig], grid: pd.DatetimeIndex, interval_s: int) -> np.ndarray | None:
+    """(queues x intervals) True where each queue is worked, or None when every queue is always open."""
+    if all(q.service_hours is None or q.service_hours.is_24x7 for q in queues):
+        return None
+    masks: dict[ServiceHours, np.ndarray] = {}  # queues sharing hours share one mask
+    rows = []
+    for q in queues:
+        hours = q.service_hours or ServiceHours.always()
+        if hours not in masks:
+            try:
+                masks[hours] = hours.open_mask(grid, interval_s)
+            except ServiceHoursError as exc:
+                raise StaffingError(f"queue {q.queue!r}: {exc}") from None
+        rows.append(masks[hours])
+    return np.vstack(rows)
 
 
 def _forecast_step(queue: np.ndarray, seconds: np.ndarray, interval_minutes: int | None) -> int:
@@ -472,11 +560,24 @@ class _QueueParams:
         }
 
 
-def _staff_queues(params: _QueueParams, contacts: np.ndarray, interval_s: int) -> dict[str, np.ndarray]:
-    """Each queue staffed on its own: (queues x intervals) arrays of agents and figures, and async fractional agents."""
+def _staff_queues(
+    params: _QueueParams, contacts: np.ndarray, interval_s: int, open_: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Each queue staffed on its own: (queues x intervals) arrays of agents and figures, and async fractional agents.
+
+    `open_`: (queues x intervals) service-hours mask, None for always open.
+    A live queue serves only the contacts of its open intervals; an async
+    queue serves them all, carrying the closed intervals' into the next opening.
+    """
     shape = contacts.shape
-    load = offered_load(contacts, interval_s, params.aht_s)
+    live = params.model != "async"
+    is_open = np.ones(shape, dtype=bool) if open_ is None else open_
+    served = np.where(is_open | ~live[:, None], contacts, 0.0)
+    load = offered_load(served, interval_s, params.aht_s)
     out = {
+        "open": is_open,
+        "served": served,
+        "unserved": contacts - served,
         "load": load,
         "raw_agents": np.zeros(shape, dtype=np.int64),
         "async_agents": np.zeros(shape),
@@ -500,10 +601,15 @@ def _staff_queues(params: _QueueParams, contacts: np.ndarray, interval_s: int) -
             occupancy=m.occupancy,
             abandon_rate=m.prob_abandon,
         )
+    if open_ is not None:  # a closed live queue has no service figures
+        closed_live = ~is_open & live[:, None]
+        for name in ("service_level", "asa_s", "occupancy", "abandon_rate"):
+            out[name][closed_live] = np.nan
     rows = np.flatnonzero(params.model == "async")
     if rows.size:
         aht, occupancy = params.aht_s[rows, 0], params.max_occupancy[rows, 0]
-        plan = async_agents(contacts[rows], aht, interval_s, params.first_response_s[rows, 0], occupancy)
+        hours = None if open_ is None else open_[rows]
+        plan = async_agents(contacts[rows], aht, interval_s, params.first_response_s[rows, 0], occupancy, hours)
         _put(
             out,
             rows,
@@ -611,7 +717,9 @@ def _queue_frame(
             "channel": per_row([q.channel.value for q in queues]),
             "model": per_row([q.model for q in queues]),
             "timestamp": grid[np.tile(np.arange(n_intervals), n_queues)],
+            "open": detail["open"].ravel(),
             "contacts": contacts.ravel(),
+            "unserved": detail["unserved"].ravel(),
             "load_erlangs": detail["load"].ravel(),
             "raw_agents": detail["raw_agents"].ravel(),
             **{

@@ -5,6 +5,13 @@ mean, ...) and a queue file (CSV, JSON or Excel; one row per queue, columns
 named as `forecasting.staffing.QueueConfig`'s fields), and writes
 `timestamp, skill, required`, the roster solver's input. Options fill blank
 queue settings; all the staffing rules live in `forecasting.staffing`.
+
+Service hours: an optional `hours` column ("Mon-Fri 09:00-18:00",
+"daily 08:00-22:00", "24x7"; blank is always open) and `holidays` column (a
+country code such as CN: its public holidays close the hours and its make-up
+working days open them) in the forecast's zone (`--zone`). A live queue is
+staffed only inside its hours; an email/webform queue's first-response
+target counts only time inside them, and night tickets wait for the morning.
 """
 
 from __future__ import annotations
@@ -30,14 +37,17 @@ def staffing(
         ...,
         "--queues",
         help="Queue settings, .csv/.json/.xlsx: queue,channel,skill,aht_s and optionally service_level, answer_s, "
-        "asa_s, max_occupancy, patience_s, first_response_min, shrinkage, min_agents_24x7.",
+        "asa_s, max_occupancy, patience_s, first_response_min, shrinkage, min_agents_24x7, hours (e.g. "
+        "'Mon-Fri 09:00-18:00', '24x7'), holidays (country code, e.g. CN).",
     ),
     out: Path = typer.Option(..., "--out", help="Where to write timestamp,skill,required (.csv or .xlsx)."),
     interval: int | None = typer.Option(
         None, "--interval", help="Interval in minutes; default the forecast's, a multiple sums it."
     ),
     zone: str | None = typer.Option(
-        None, "--zone", help="IANA zone for timestamps without a UTC offset, and for the output."
+        None,
+        "--zone",
+        help="IANA zone for timestamps without a UTC offset, for queues' hours, and for the output.",
     ),
     detail: Path | None = typer.Option(
         None, "--detail", help="Also write per-queue figures (agents, SL, ASA, occupancy, backlog)."
@@ -66,6 +76,13 @@ def staffing(
     min_agents: int | None = typer.Option(
         None, "--min-agents", help="Blank min_agents_24x7: head count per skill at every interval."
     ),
+    hours: str | None = typer.Option(
+        None, "--hours", help="Blank hours: service hours such as 'Mon-Fri 09:00-18:00' (default 24x7)."
+    ),
+    holidays: str | None = typer.Option(
+        None, "--holidays", help="Blank holidays on queues with hours: country code (CN closes its holidays and "
+        "opens its make-up working days)."
+    ),
 ) -> None:
     """Required agents per interval and skill (Erlang C/A for phone and chat, backlog workload for email)."""
     from forecasting.staffing import required_agents
@@ -84,6 +101,8 @@ def staffing(
         "first_response_min": first_response_minutes,
         "shrinkage": shrinkage,
         "min_agents_24x7": min_agents,
+        "hours": hours,
+        "holidays": holidays,
     }
     configs = read_queue_configs(queues, {k: v for k, v in defaults.items() if v is not None})
     result = required_agents(read_forecast(forecast, tz), configs, interval)

@@ -119,7 +119,14 @@ def summary(result: StaffingResult, out: Path) -> str:
     required = result.required
     peak = required.loc[required["required"].idxmax()]
     skills, intervals = required["skill"].nunique(), required["timestamp"].nunique()
-    return (
+    text = (
         f"wrote {out}: {skills} skill(s) x {intervals} intervals of {result.interval_minutes} min; "
         f"peak {peak['required']} agents ({peak['skill']} at {peak['timestamp']})"
     )
+    unserved = result.queues.groupby("queue", sort=False)["unserved"].sum()
+    unserved = unserved[unserved > 0]
+    if not unserved.empty:
+        text += "; not staffed, forecast outside open hours: " + ", ".join(
+            f"{queue} {count:.0f} contacts" for queue, count in unserved.items()
+        )
+    return text

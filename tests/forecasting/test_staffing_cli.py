@@ -181,3 +181,68 @@ def test_bad_forecasts_exit_2_with_one_line(
     assert "write .csv or .xlsx" in run_bad(monkeypatch, capsys, *bad_out)
     missing = ["--forecast", str(files["dir"] / "missing.csv"), *common]
     assert "cannot read the forecast" in run_bad(monkeypatch, capsys, *missing)
+
+
+HOURS_CSV = """queue,channel,skill,aht_s,first_response_min,hours,holidays,min_agents_24x7
+web_email,email,billing,3600,120,Mon-Fri 09:00-18:00,CN,
+billing_chat,chat,billing,420,,daily 08:00-22:00,,
+phone_zh,phone,zh,240,,24x7,,1
+"""
+
+
+def write_day_and_night(path: Path) -> Path:
+    """Two days from Wednesday 30 September 2026 (National Day eve): 4 emails, 5 chats and 20 calls an hour."""
+    stamps = pd.date_range("2026-09-30 00:00", periods=48, freq="60min")
+    rows = [
+        {"timestamp": stamp.strftime("%Y-%m-%d %H:%M:%S") + "+08:00", "queue": queue, "mean": mean}
+        for stamp in stamps
+        for queue, mean in (("web_email", 4.0), ("billing_chat", 5.0), ("phone_zh", 20.0))
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_queue_file_hours_and_holidays_staff_only_open_intervals(tmp_path: Path) -> None:
+    queues = tmp_path / "queues.csv"
+    queues.write_text(HOURS_CSV)
+    forecast, out, detail = write_day_and_night(tmp_path / "f.csv"), tmp_path / "r.csv", tmp_path / "d.csv"
+    output = run_ok("--forecast", str(forecast), "--queues", str(queues), "--out", str(out), "--detail", str(detail))
+    required = pd.read_csv(out)
+    billing = required[required["skill"] == "billing"].set_index("timestamp")["required"]
+    hour = pd.to_datetime(billing.index).hour
+    assert (billing[(hour < 8) | (hour >= 22)] == 0).all()  # no chat, and e-mail waits for office hours
+    assert (billing[(hour >= 8) & (hour < 22)] > 0).all()
+    # 1 October is a holiday: Thursday's e-mail adds nothing to the chat agents
+    per_queue = pd.read_csv(detail)
+    email = per_queue[per_queue["queue"] == "web_email"].set_index("timestamp")
+    assert email["raw_agents"].loc["2026-09-30 09:00:00+08:00":"2026-09-30 17:00:00+08:00"].gt(0).all()
+    assert email["raw_agents"].loc["2026-10-01 00:00:00+08:00":].eq(0).all()
+    assert email["backlog"].iloc[-1] == pytest.approx(4.0 * (6 + 24) + 4.0 * 0.5)  # from 18:00 on, and half of 17:00
+    zh = required[required["skill"] == "zh"]["required"]
+    assert (zh >= 1).all() and zh.nunique() == 1  # the 24x7 phone queue is staffed around the clock
+    assert "not staffed, forecast outside open hours: billing_chat 100 contacts" in output
+
+
+def test_hours_options_fill_blank_cells(tmp_path: Path) -> None:
+    queues = tmp_path / "queues.csv"
+    queues.write_text("queue,channel,skill,aht_s,first_response_min\nweb_email,email,billing,3600,120\n")
+    forecast, out = write_day_and_night(tmp_path / "f.csv"), tmp_path / "r.csv"
+    pd.read_csv(forecast).query("queue == 'web_email'").to_csv(forecast, index=False)
+    run_ok("--forecast", str(forecast), "--queues", str(queues), "--out", str(out),
+           "--hours", "Mon-Fri 09:00-18:00", "--holidays", "CN", "--zone", "Asia/Shanghai")
+    required = pd.read_csv(out)["required"].to_numpy()
+    assert required[:9].sum() == 0 and required[9:18].min() > 0 and required[18:].sum() == 0
+
+
+def test_bad_hours_in_the_queue_file_exit_2_naming_the_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queues = tmp_path / "queues.csv"
+    queues.write_text(HOURS_CSV.replace("daily 08:00-22:00", "daily 8-22"))
+    forecast, out = write_day_and_night(tmp_path / "f.csv"), tmp_path / "r.csv"
+    err = run_bad(monkeypatch, capsys, "--forecast", str(forecast), "--queues", str(queues), "--out", str(out))
+    assert "queues row 2 (queue 'billing_chat'): hours 'daily 8-22'" in err
+    queues.write_text(HOURS_CSV.replace(",24x7,,1", ",,CN,1"))
+    err = run_bad(monkeypatch, capsys, "--forecast", str(forecast), "--queues", str(queues), "--out", str(out))
+    assert "queues row 3 (queue 'phone_zh'): holidays 'CN' needs hours" in err
+    assert not out.exists()

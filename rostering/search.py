@@ -94,6 +94,7 @@ class Search:
         self.proven_infeasible = False
         self.phases: list[str] = []
         self._hot: tuple[list[int], list[int]] | None = None
+        self._reported: int | None = None
         self._watch_done = threading.Event()
 
     # ---- time, stop, progress ----------------------------------------------
@@ -127,23 +128,28 @@ class Search:
                         solver.stop_search()
                 return
 
-    def _report(self) -> None:
-        if self.on_progress is not None:
-            self.on_progress(Progress(self.incumbent_cost, self.bound, self.elapsed(),
-                                      self.solutions))
+    def _progress(self, objective: int | None) -> None:
+        """Tell the caller about a better roster or bound; objectives are
+        reported strictly decreasing even with several threads searching."""
+        if self.on_progress is None:
+            return
+        with self.lock:
+            if objective is not None:
+                if self._reported is not None and objective >= self._reported:
+                    return
+                self._reported = objective
+            event = Progress(self._reported, self.bound, self.elapsed(), self.solutions)
+        self.on_progress(event)
 
     def _on_objective(self, value: float) -> None:
-        objective = round(value)
-        if self.incumbent_cost is None or objective < self.incumbent_cost:
-            self.solutions += 1
-            if self.on_progress is not None:
-                self.on_progress(Progress(objective, self.bound, self.elapsed(), self.solutions))
+        self.solutions += 1
+        self._progress(round(value))
 
     def _on_bound(self, value: float) -> None:
         b = int(-(-round(value, 6) // 1))
         if self.bound is None or b > self.bound:
             self.bound = b
-            self._report()
+            self._progress(None)
 
     # ---- one CP-SAT run -----------------------------------------------------
 
@@ -186,7 +192,7 @@ class Search:
                 return False
             self.incumbent, self.incumbent_cost = roster, cost
             self._hot = None
-        self._report()
+        self._progress(cost)
         return True
 
     def hot_days(self) -> tuple[list[int], list[int]]:
@@ -211,14 +217,21 @@ class Search:
         return roster
 
     def construct(self, sweep_share: float) -> Roster | None:
-        """First roster: the greedy of `rostering.construct`; then each
-        person, in turn, re-solved exactly with CP-SAT against all the others
-        (people the greedy could not place legally first, then everyone while
-        `sweep_share` of the time limit lasts). Returns None if time ran out
-        before everyone was placed legally; sets `proven_infeasible` if one
-        person's own rules cannot hold."""
+        """First roster: the greedy of `rostering.construct`; people it could
+        not place legally re-solved exactly with CP-SAT against the others;
+        then, while `sweep_share` of the time left lasts, everyone in turn.
+        A legal roster is offered as soon as it exists, so the first
+        progress report comes within the greedy's time. The night minimum
+        is relaxed in these one-person solves only while it is not yet met.
+        Returns the roster (legal or not), or None if time ran out before
+        everyone was placed; sets `proven_infeasible` if one person's own
+        rules cannot hold."""
         placed, failed = greedy_roster(self.cal, self.seed)
         roster = Roster(tuple(placed))
+        legal = False
+        if not failed:
+            report = validate(self.problem, roster, self.previous)
+            legal = report.feasible and self.offer(roster, report.objective)
         sweep_until = time.monotonic() + sweep_share * self.left()
         todo = failed + [e for e in self.cal.employee_ids if e not in set(failed)]
         for n, e in enumerate(todo):
@@ -226,13 +239,13 @@ class Search:
             if self.should_stop() or (not must and time.monotonic() > sweep_until):
                 break
             rm = RosterModel(self.problem, previous=self.previous, free={e: None},
-                             base=roster, relax_night_cover=True)
+                             base=roster, relax_night_cover=not legal)
             rm.add_hint(roster)
             if must:
                 limit = 0.5 * self.left() / (len(failed) - n)
             else:
                 limit = max(0.05, (sweep_until - time.monotonic()) / (len(todo) - n))
-            status, better, _ = self.run(rm, limit, 1, full=False, report=False)
+            status, better, cost = self.run(rm, limit, 1, full=False, report=legal)
             if status == cp_model.INFEASIBLE:
                 self.proven_infeasible = True
                 return None
@@ -240,10 +253,16 @@ class Search:
                 return None
             if better is not None:
                 roster = better
+                if legal and cost is not None:
+                    self.offer(roster, cost)
+            if n == len(failed) - 1 and not legal:
+                report = validate(self.problem, roster, self.previous)
+                legal = report.feasible and self.offer(roster, report.objective)
         self.phases.append("construct")
-        report = validate(self.problem, roster, self.previous)
-        if report.feasible:
-            self.offer(roster, report.objective)
+        if not legal:
+            report = validate(self.problem, roster, self.previous)
+            if report.feasible:
+                self.offer(roster, report.objective)
         return roster
 
     def full_model(self) -> RosterModel:

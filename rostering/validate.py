@@ -291,9 +291,10 @@ def consecutive_days(
     if c.max_consecutive_days is not None or c.min_consecutive_days is not None:
         for first, last in _runs(cal, cells, working=True):
             length = last - first + 1
-            if last < 0:
+            if last < -1:
                 continue
-            if c.max_consecutive_days is not None and length > c.max_consecutive_days:
+            if (c.max_consecutive_days is not None and length > c.max_consecutive_days
+                    and last >= 0):
                 day = max(0, first + c.max_consecutive_days)
                 out.append(Violation("max_consecutive_days", f"{emp.label} works {length} days "
                                      f"in a row to {cal.day_label(last)} (max "

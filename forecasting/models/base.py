@@ -26,7 +26,7 @@ from forecasting.calendar import DayCalendar
 from forecasting.daymatrix import DayMatrix, build_day_matrix
 from forecasting.errors import ForecastError
 from forecasting.grid import interval_range, local_dates, slot_of_day
-from forecasting.intervals import Calibration, calibrate
+from forecasting.intervals import MIN_RESIDUALS, Calibration, calibrate
 from forecasting.open_hours import OpenHours, infer_open_hours
 
 DEFAULT_LEVELS = (80, 95)
@@ -137,6 +137,8 @@ class ForecastModel:
 
     def _calibrate(self, matrix: DayMatrix) -> Calibration:
         errors = inner_errors(self, matrix, CALIBRATION_WEEKS)
+        if len(errors) < MIN_RESIDUALS:  # too short a history for refits: learn the noise from the history itself
+            return calibrate(*week_over_week_errors(matrix))
         return calibrate(errors.actual, errors.mean)
 
     def _next_open_intervals(self, h: int) -> pd.DatetimeIndex:
@@ -212,6 +214,31 @@ def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> InnerEr
     return InnerErrors(
         np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0), np.concatenate(day), np.concatenate(lead)
     )
+
+
+def week_over_week_errors(matrix: DayMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Pseudo forecast errors from the history alone: each ordinary day against the same day a week before.
+
+    y(t) - y(t - 7 days) has twice the variance of one observation around
+    its rate, so (mid, mid + difference / sqrt 2), mid the pair's mean, pair
+    like an actual with a forecast of the right spread. Used when the history
+    is too short for one-week-ahead refits (it misses level errors, so it
+    errs narrow, but far less than Poisson does on real arrivals).
+    """
+    row_of = {day: row for row, day in enumerate(matrix.dates)}
+    actual, mean = [], []
+    for row, day in enumerate(matrix.dates):
+        earlier = row_of.get(day - WEEK)
+        if earlier is None or not (matrix.usable[row] and matrix.usable[earlier]):
+            continue
+        now, before = matrix.values[row], matrix.values[earlier]
+        cells = ~np.isnan(now) & ~np.isnan(before)
+        mid = (now[cells] + before[cells]) / 2
+        mean.append(mid)
+        actual.append(mid + (now[cells] - before[cells]) / np.sqrt(2))
+    if not actual:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(actual), np.concatenate(mean)
 
 
 def learned_multipliers(matrix: DayMatrix, calendar: DayCalendar) -> dict[str, float]:

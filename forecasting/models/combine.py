@@ -92,6 +92,8 @@ def choose(candidates: Sequence[ForecastModel], errors: Sequence[InnerErrors], d
     scores = np.array([wape(e.actual, e.mean) if len(e) else np.inf for e in errors])
     scores = np.nan_to_num(scores, nan=np.inf)
     names = [c.name for c in candidates]
+    if not any(len(e) for e in errors):  # too short a history to compare: the default, else the first
+        return candidates[names.index(default)] if default is not None else candidates[0]
     if default is None or not len(errors[names.index(default)]):
         return candidates[int(np.argmin(scores))]
     base = names.index(default)

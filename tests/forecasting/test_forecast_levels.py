@@ -1,0 +1,150 @@
+"""Daily level and weekday factors, interval spread and the automatic choice, on inputs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.calendar import DayCalendar
+from forecasting.intervals import calibrate, variance_power
+from forecasting.models.base import ForecastModel, InnerErrors
+from forecasting.models.combine import choose
+from forecasting.models.daily_level import huber_level, median_level, weekday_factors
+from forecasting.models.profile import LevelProfile
+
+WEEKDAY_SHAPE = np.array([1.3, 1.1, 1.0, 0.9, 0.7])  # a Mon-Fri desk
+
+
+def _weekday_totals(levels: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Daily totals of Mon-Fri weeks at the given weekly levels, with their weekdays and days before the end."""
+    totals = np.concatenate([level * WEEKDAY_SHAPE for level in levels])
+    weekdays = np.tile(np.arange(5), len(levels))
+    calendar_days = np.concatenate([np.arange(5) + 7 * week for week in range(len(levels))])
+    return totals, weekdays, calendar_days[-1] + 1 - calendar_days + 2  # the history ends on a Sunday
+
+
+def test_weekday_factors_are_exact_through_a_level_change():
+    totals, weekdays, before_end = _weekday_totals([1000, 1000, 1400, 1400, 1400, 1000])
+    factors = weekday_factors(totals, weekdays, before_end, weeks=6)
+    np.testing.assert_allclose(factors[:5], WEEKDAY_SHAPE / WEEKDAY_SHAPE.mean())
+    assert np.isnan(factors[5:]).all()
+
+
+def test_weekday_factors_skip_a_week_with_a_missing_day():
+    totals, weekdays, before_end = _weekday_totals([1000, 1000, 1000])
+    odd = np.ones(len(totals), bool)
+    odd[5] = False  # the Monday of the middle week is missing, its Friday doubled: that week must not count
+    totals[9] *= 2
+    factors = weekday_factors(totals[odd], weekdays[odd], before_end[odd], weeks=3)
+    np.testing.assert_allclose(factors[:5], WEEKDAY_SHAPE / WEEKDAY_SHAPE.mean())
+
+
+def test_median_level_ignores_one_odd_day():
+    series = np.full(120, 1000.0)
+    series[-3] = 1600.0  # a day after a holiday
+    assert median_level(series) == 1000.0
+
+
+def test_median_level_follows_a_lasting_shift():
+    series = np.r_[np.full(100, 1000.0), np.full(20, 1300.0)]
+    assert median_level(series) == 1300.0
+
+
+def test_huber_level_moves_little_on_a_spike_and_follows_a_shift():
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0, 20, 150)
+    spike = 1000 + noise
+    spike[-1] += 2000
+    assert abs(huber_level(spike) - huber_level(1000 + noise)) < 0.6 * 2 * 20 * 1.5  # at most alpha x the clip
+    shifted = 1000 + noise + np.r_[np.zeros(120), np.full(30, 300.0)]
+    assert abs(huber_level(shifted) - 1300) < 60
+
+
+def test_level_profile_rejects_an_unknown_level():
+    with pytest.raises(ValueError, match="level must be"):
+        LevelProfile(level="mean")
+
+
+@pytest.mark.parametrize(("power", "expected"), [(1.0, (1.0, 1.2)), (2.0, (1.8, 2.0))])
+def test_variance_power_recovers_poisson_and_multiplicative_noise(power, expected):
+    rng = np.random.default_rng(11)
+    mean = rng.uniform(5, 500, 20_000)
+    actual = mean + rng.standard_t(8, len(mean)) * 0.3 * mean ** (power / 2)
+    assert expected[0] <= variance_power(actual, mean) <= expected[1]
+
+
+def test_calibrated_bounds_cover_quiet_and_busy_slots_alike():
+    rng = np.random.default_rng(5)
+    mean = np.tile(np.r_[np.full(50, 3.0), np.full(50, 300.0)], 40)
+    actual = rng.poisson(mean * rng.gamma(25, 1 / 25, len(mean)))  # Poisson on a day-level swing
+    cal = calibrate(actual, mean)
+    fresh = rng.poisson(mean * rng.gamma(25, 1 / 25, len(mean)))
+    lo, hi = cal.bounds(mean, 80)
+    inside = (fresh >= lo) & (fresh <= hi)
+    assert 0.72 <= inside[mean == 3].mean() <= 0.9 and 0.72 <= inside[mean == 300].mean() <= 0.9
+
+
+class _Named(ForecastModel):
+    def __init__(self, name: str) -> None:
+        super().__init__(DayCalendar())
+        self.name = name
+
+
+def _errors(daily_abs_errors: np.ndarray) -> InnerErrors:
+    days = np.arange(len(daily_abs_errors))
+    actual = np.full(len(days), 100.0)
+    return InnerErrors(actual, actual + daily_abs_errors, days, days % 7)
+
+
+def test_auto_keeps_the_default_unless_a_candidate_is_clearly_better():
+    rng = np.random.default_rng(2)
+    default_errors = rng.uniform(5, 15, 60)
+    candidates = [_Named("ensemble"), _Named("historic_average")]
+    slightly = default_errors - rng.normal(0.3, 3, 60)  # lower WAPE by luck, not day by day
+    assert choose(candidates, [_errors(default_errors), _errors(slightly)], "ensemble").name == "ensemble"
+    clearly = default_errors - rng.normal(3, 1, 60)
+    assert choose(candidates, [_errors(default_errors), _errors(clearly)], "ensemble").name == "historic_average"
+
+
+def test_auto_without_a_default_takes_the_lowest_wape():
+    candidates = [_Named("a"), _Named("b")]
+    assert choose(candidates, [_errors(np.full(20, 5.0)), _errors(np.full(20, 4.9))], None).name == "b"
+
+
+def test_auto_in_a_backtest_chooses_from_the_past_only(series_factory):
+    from forecasting.backtest import backtest
+    from forecasting.models import make_model
+
+    y = series_factory(weeks=10)
+    auto = make_model("auto")
+    result = backtest(y, [auto], weeks=2)
+    assert result.table.loc["auto", "status"] == "ok"
+    assert auto.chosen.name in {c.name for c in auto.candidates}
+    assert set(pd.unique(result.forecasts["origin"])) == {y.index[-1].tz_localize(None).normalize() - pd.Timedelta(days=d)
+                                                         for d in (13, 6)}
+
+
+def test_auto_keeps_the_default_when_the_history_is_too_short_to_compare():
+    candidates = [_Named("seasonal_naive"), _Named("ensemble")]
+    empty = InnerErrors(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int))
+    assert choose(candidates, [empty, empty], "ensemble").name == "ensemble"
+
+
+def test_short_history_intervals_learn_the_noise_from_the_history():
+    """Three weeks are too few for one-week-ahead refits; the day-to-day swing must still widen the bands."""
+    from forecasting.models import make_model
+
+    rng = np.random.default_rng(8)
+
+    def overdispersed(index: pd.DatetimeIndex) -> np.ndarray:
+        day_swing = np.repeat(rng.gamma(20, 1 / 20, len(index) // 24), 24)  # +-22% per day
+        return rng.poisson(200 * day_swing).astype(float)
+
+    index = pd.date_range("2024-01-01", periods=3 * 168, freq="60min", tz="UTC")
+    model = make_model("historic_average").fit(pd.Series(overdispersed(index), index=index))
+    assert model.calibration.residuals > 0  # not the Poisson fallback
+    future = pd.date_range(index[-1] + pd.Timedelta(hours=1), periods=20 * 168, freq="60min", tz="UTC")
+    frame = model.predict(future)
+    actual = overdispersed(future)
+    assert np.mean((actual >= frame["lo80"]) & (actual <= frame["hi80"])) >= 0.7

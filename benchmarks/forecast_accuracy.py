@@ -36,15 +36,14 @@ from threadpoolctl import threadpool_limits
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from forecasting.backtest import backtest  # noqa: E402
+from forecasting.backtest import BacktestResult, backtest  # noqa: E402
 from forecasting.calendar import DayCalendar  # noqa: E402
 from forecasting.daymatrix import build_day_matrix  # noqa: E402
 from forecasting.grid import local_dates, slot_of_day  # noqa: E402
 from forecasting.history import History, aggregate, queue_series, read_history_csv  # noqa: E402
 from forecasting.metrics import poisson_noise_floor  # noqa: E402
-from forecasting.models import AutoModel, ForecastModel  # noqa: E402
+from forecasting.models import AUTO_CANDIDATES, AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates  # noqa: E402
 from forecasting.models.weekly_grid import WeeklyGrid, weekly_grid  # noqa: E402
-from forecasting.service import candidate_models  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 
@@ -176,17 +175,25 @@ def load(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.
     return queue_series(aggregate(history, interval_min), "all"), origins
 
 
-def run(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.DataFrame, float]:
-    """Backtest table for one data set and interval, and the seconds the product's models took."""
-    y, origins = load(data, interval_min, score_path)
-    candidates = candidate_models(DayCalendar())
-    ours = [*candidates, AutoModel(candidates)]
+def product_models() -> list[ForecastModel]:
+    """What `shiftdesk forecast --model auto` backtests: auto's candidates, then auto itself (nested)."""
+    candidates = auto_candidates(DayCalendar())
+    return [*candidates, AutoModel(candidates, default=AUTO_DEFAULT)]
+
+
+def score_table(y: pd.Series, origins: list[pd.Timestamp] | None, others: bool = True) -> tuple[pd.DataFrame, float]:
+    """Backtest table (ours, the other registered models, the peers) and the seconds the product's backtest took.
+
+    `others`: also score the registered models auto does not choose among (Holt-Winters, MSTL).
+    """
     started = time.monotonic()
-    result = backtest(y, ours, BACKTEST_WEEKS, origins=origins)
+    result = backtest(y, product_models(), BACKTEST_WEEKS, origins=origins)
     seconds = time.monotonic() - started
+    rest = [MODELS[name](DayCalendar()) for name in MODELS if name not in AUTO_CANDIDATES] if others else []
+    others = backtest(y, rest, BACKTEST_WEEKS, origins=origins) if rest else BacktestResult(pd.DataFrame(), pd.DataFrame())
     peers = backtest(y, [StatsforecastPeer(name, fn) for name, fn in PEERS], BACKTEST_WEEKS, origins=origins)
-    table = pd.concat([result.table, peers.table])
-    forecasts = pd.concat([result.forecasts, peers.forecasts])
+    table = pd.concat([result.table, others.table, peers.table])
+    forecasts = pd.concat([result.forecasts, others.forecasts, peers.forecasts])
     naive_wape = table.loc["seasonal_naive", "wape"]
     table["rel_snaive"] = table["wape"] / naive_wape
     floor = forecasts.groupby("model").apply(
@@ -197,17 +204,45 @@ def run(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.D
     return table, seconds
 
 
+def run(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.DataFrame, float]:
+    """Backtest table for one data set and interval, and the seconds the product's models took."""
+    y, origins = load(data, interval_min, score_path)
+    return score_table(y, origins)
+
+
+def robustness(data: DataSet, interval_min: int, offsets: list[int]) -> list[dict]:
+    """The summary figures on earlier 4-week windows of the history (pseudo-holdouts).
+
+    Window `k` is the 4 weeks ending `k` weeks before the end of the history;
+    every fold still trains only on the data before its own origin.
+    """
+    y, _ = load(data, interval_min, None)
+    end = build_day_matrix(y, DayCalendar()).end
+    rows = []
+    for k in offsets:
+        origins = [end - pd.Timedelta(weeks=k + BACKTEST_WEEKS - i) for i in range(BACKTEST_WEEKS)]
+        table, seconds = score_table(y, origins, others=False)
+        last = origins[-1] + pd.Timedelta(days=6)
+        rows.append({"data": data.key, "interval": interval_min, "window": f"{origins[0]:%Y-%m-%d}..{last:%m-%d}",
+                     **summary_row(table, seconds)})
+    return rows
+
+
+def summary_row(table: pd.DataFrame, seconds: float) -> dict:
+    """The selected model's figures beside its peers', as in the summary table."""
+    auto = table.loc["auto"]
+    return {
+        "auto_wape": auto["wape"], "ha4_wape": table.loc["historic_average", "wape"],
+        "best_sf_wape": table.loc[[name for name, _ in PEERS], "wape"].min(), "rel_snaive": auto["rel_snaive"],
+        "mae_floor": auto["mae_floor"], "bias": auto["bias"], "cov80": auto["coverage80"], "cov95": auto["coverage95"],
+        "seconds": seconds,
+    }
+
+
 def summarize(results: dict[tuple[str, int], tuple[pd.DataFrame, float]]) -> tuple[pd.DataFrame, list[str]]:
     """One row per data set and interval, and the target verdicts."""
-    rows = []
-    for (key, interval), (table, seconds) in results.items():
-        auto = table.loc["auto"]
-        sf_best = table.loc[[name for name, _ in PEERS], "wape"].min()
-        rows.append({
-            "data": key, "interval": interval, "auto_wape": auto["wape"], "ha4_wape": table.loc["historic_average", "wape"],
-            "best_sf_wape": sf_best, "rel_snaive": auto["rel_snaive"], "mae_floor": auto["mae_floor"],
-            "bias": auto["bias"], "cov80": auto["coverage80"], "cov95": auto["coverage95"], "seconds": seconds,
-        })
+    rows = [{"data": key, "interval": interval, **summary_row(table, seconds)}
+            for (key, interval), (table, seconds) in results.items()]
     summary = pd.DataFrame(rows)
     verdicts = []
     for interval, part in summary.groupby("interval"):
@@ -236,6 +271,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="a later period of data set KEY (us, il) to score on instead of the last 4 weeks")
     parser.add_argument("--intervals", type=int, nargs="+", default=[60, 30])
     parser.add_argument("--data", nargs="+", default=[d.key for d in DATA_SETS], help="data sets to run (us, il)")
+    parser.add_argument("--windows", type=int, nargs="*", default=[4, 8], metavar="WEEKS",
+                        help="robustness: also score the 4 weeks ending WEEKS before the history's end (none: skip)")
     args = parser.parse_args(argv)
     scores = dict(item.split("=", 1) for item in args.score)
     pd.set_option("display.width", 200)
@@ -252,11 +289,20 @@ def main(argv: list[str] | None = None) -> None:
                       .to_string(float_format=lambda v: f"{v:.3f}"))
                 print(f"product models' backtest: {seconds:.1f} s")
                 results[(data.key, interval)] = (table, seconds)
+        if args.windows:
+            robust = [row for data in DATA_SETS if data.key in args.data for interval in args.intervals
+                      for row in robustness(data, interval, args.windows)]
     summary, verdicts = summarize(results)
     print("\n== Summary (auto = the product's per-origin choice)")
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("\n== Targets")
     print("\n".join(verdicts))
+    if args.windows:
+        print(f"\n== Robustness: earlier {BACKTEST_WEEKS}-week windows of the history (trained only on data before each)")
+        table = pd.DataFrame(robust)
+        table["beats_ha4"] = table["auto_wape"] < table["ha4_wape"]
+        table["beats_sf"] = table["auto_wape"] < table["best_sf_wape"]
+        print(table.drop(columns=["seconds"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ COMMAND_MODULES = [
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
     "shiftdesk.commands.worker",
+    "shiftdesk.commands.api",
+    "shiftdesk.commands.mail",
 ]
 
 for _name in COMMAND_MODULES:

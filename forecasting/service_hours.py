@@ -231,7 +231,9 @@ class ServiceHours:
                 raise ServiceHoursError(f"service hours: kind '24x7' takes no {', '.join(extra)}")
             return cls.always(zone)
         if kind != KIND_BUSINESS_HOURS:
-            raise ServiceHoursError(f"service hours: kind must be '{KIND_24X7}' or '{KIND_BUSINESS_HOURS}', got {kind!r}")
+            raise ServiceHoursError(
+                f"service hours: kind must be '{KIND_24X7}' or '{KIND_BUSINESS_HOURS}', got {kind!r}"
+            )
         return cls.weekly_hours(
             data.get("weekly_hours", {}),
             zone=zone,

@@ -25,10 +25,11 @@ Steps, each vectorised over queues and intervals:
    occupancy cap), which meets every queue's own target. Erlang A is used
    for the pool only when every queue in it has the same patience, else
    Erlang C (ignoring abandonment asks for more agents, never fewer, in
-   practice). Mixed handle times make the pool only approximately M/M/N, so
-   the live requirement is the smaller of the pooled figure and the sum of
-   the queues' standalone figures; both are valid plans, and the sum is the
-   safe upper bound. Async work is deferrable but gets no credit for live
+   practice). The strictest target is taken over the group's queues whether
+   or not each is open at the interval (safe, never too few). Mixed handle
+   times make the pool only approximately M/M/N, so the live requirement is
+   the smaller of the pooled figure and the sum of the queues' standalone
+   figures; both are valid plans, and the sum is the safe upper bound. Async work is deferrable but gets no credit for live
    agents' idle time: its fractional agents are added on top.
 4. raw = live + ceil(async); scheduled = ceil(raw / (1 - shrinkage)) with
    the tolerant ceiling (14 / 0.7 is 20 agents, not 21), using the highest

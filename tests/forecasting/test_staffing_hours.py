@@ -40,7 +40,9 @@ def email(hours: object = CN_OFFICE, **settings_: object) -> QueueConfig:
 
 
 def chat(hours: object = "daily 08:00-22:00", **settings_: object) -> QueueConfig:
-    return QueueConfig("billing_chat", "chat", "billing", aht_s=420.0, service_hours=hours, **settings_)  # type: ignore[arg-type]
+    return QueueConfig(
+        "billing_chat", "chat", "billing", aht_s=420.0, service_hours=hours, **settings_
+    )  # type: ignore[arg-type]
 
 
 def detail(result, queue: str, column: str) -> np.ndarray:
@@ -113,7 +115,9 @@ def test_hours_round_trip_and_read_the_desks_business_calendars() -> None:
     )
     assert ServiceHours.from_dict(made.to_dict()) == made
     calendar = BusinessCalendar.business_hours(
-        {day: [["09:00", "18:00"]] for day in WORKDAYS}, holidays=[date(2026, 12, 24)], makeup_days={date(2026, 12, 26): "fri"}
+        {day: [["09:00", "18:00"]] for day in WORKDAYS},
+        holidays=[date(2026, 12, 24)],
+        makeup_days={date(2026, 12, 26): "fri"},
     )
     from_desk = ServiceHours.from_dict(calendar.to_dict())
     assert from_desk.zone == ZONE and from_desk.closed_dates == {date(2026, 12, 24)}
@@ -349,7 +353,8 @@ def test_closed_intervals_get_no_agents_and_async_tickets_all_meet_their_busines
         is_open = rows["open"].to_numpy()
         np.testing.assert_array_equal(is_open, queue.service_hours.open_mask(stamps, 3600))
         assert (rows["raw_agents"].to_numpy()[~is_open] == 0).all()
-        assert (result.required.loc[result.required["skill"] == queue.skill, "required"].to_numpy()[~is_open] == 0).all()
+        skill_required = result.required.loc[result.required["skill"] == queue.skill, "required"].to_numpy()
+        assert (skill_required[~is_open] == 0).all()
         contacts = rows["contacts"].to_numpy()
         if queue.channel.is_live:
             np.testing.assert_allclose(rows["unserved"], np.where(is_open, 0.0, contacts))

@@ -198,7 +198,9 @@ def detail_panel(board: DeskBoard, user: CurrentUser) -> None:
     with trail_tab:
         st.container(key="trail").dataframe(pd.DataFrame([
             {"At": f"{e.at:%a %d %b %H:%M}", "By": e.actor, "What": e.kind, "Details": e.text} for e in detail.trail
-        ]), hide_index=True)
+        ]), hide_index=True, column_config={"At": st.column_config.TextColumn(width=120),
+                                            "By": st.column_config.TextColumn(width=110),
+                                            "What": st.column_config.TextColumn(width=100)})
     with clocks_tab:
         st.container(key="clocks").dataframe(pd.DataFrame([{
             "Metric": c.metric.replace("_", " "), "Cycle": c.cycle, "Tier": c.tier, "Target": f"{c.target_minutes} min",

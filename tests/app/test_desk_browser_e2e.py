@@ -1,7 +1,7 @@
 """A manager's look at the live desk and the SLA report in a real browser, saved as screenshots.
 
 One worker pass runs first (as `shiftdesk worker` would), so escalations have
-fired and the report has something to show under "Escalations fired". The
+fired: the most urgent ticket's trail shows them, and so does the report. The
 viewport is tall because Streamlit scrolls inside its own container, which a
 full-page screenshot does not unroll.
 """
@@ -40,6 +40,10 @@ def test_manager_opens_the_live_desk_and_the_sla_report(demo_db) -> None:
         for heading in ("At risk", "Reassign", "Ticket"):
             expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Agents on shift")).to_be_visible()
+        page.get_by_test_id("stSelectbox").filter(has_text="Open ticket").click()
+        page.get_by_role("option").first.click()  # the most urgent ticket: its trail shows the escalation steps
+        expect(page.get_by_role("tab", name="SLA clocks")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("tab", name="Work on it")).to_be_visible()
         screenshot(page, "desk-manager")
 
         page.get_by_role("link", name="SLA report").click()

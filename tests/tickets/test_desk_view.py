@@ -74,6 +74,21 @@ def test_each_countdown_state_with_its_remaining_minutes(factory) -> None:
     assert board.open_total == 5 and board.local_now.hour == 10
 
 
+def test_a_board_cut_to_its_limit_keeps_the_most_urgent(factory) -> None:
+    desk, _ = _five_tickets(factory)
+    with factory() as session:
+        board = desk_view.desk_board(session, desk.team_id, NOW, limit=2)
+    assert ([t.subject for t in board.tickets], board.open_total) == (["breached", "warning"], 5)
+
+
+@pytest.mark.parametrize(("minutes", "text"), [
+    (45.9, "45 min"), (0.4, "0 min"), (-0.3, "-1 min"), (60, "1 h 00 min"), (125.5, "2 h 05 min"),
+    (-70, "-1 h 10 min"),
+])
+def test_durations_read_as_the_desk_says_them(minutes, text) -> None:
+    assert desk_view.minutes_text(minutes) == text
+
+
 def test_the_countdown_keeps_running_and_turns_with_time(factory) -> None:
     desk, _ = _five_tickets(factory)
     with factory() as session:

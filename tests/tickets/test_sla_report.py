@@ -107,6 +107,11 @@ def test_escalations_fired_per_day_and_step(factory) -> None:
     assert {(e.day, e.action): e.fired for e in report.escalations} == {(THU, action): n for action, n in fired.items()}
     assert set(fired) == {"warn_assignee", "notify_supervisor", "reassign_to_queue", "raise_priority",
                           "notify_manager"}
+    with factory() as session:
+        ticket_id = session.scalar(select(SlaStepFiring.ticket_id).limit(1))
+        trail = [e.text for e in desk_view.ticket_detail(session, ticket_id, NOW).trail if e.kind == "escalation"]
+    assert trail[0] == (f"SLA warning: ticket #{ticket_id} resolution due Thu 26 Nov 00:10 → told Li Na "
+                        "(no assignee; covering: Li Na (technical L3, Day 09-18))")
 
 
 @pytest.mark.parametrize(("zone", "utc", "local_day"), [

@@ -34,7 +34,10 @@ seed: db
 	$(BIN)/shiftdesk demo seed
 
 run: seed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	bash scripts/run-desk.sh $(BIN) $(PORT) $(API_PORT)
+
+api: seed
+	$(BIN)/shiftdesk api --port $(API_PORT)
 
 test: install-test
 	bash scripts/system-deps.sh

@@ -169,14 +169,15 @@ def _fit_auto(y: pd.Series, candidates: list[ForecastModel], result: BacktestRes
 
 def _explain_choice(auto: AutoModel) -> str:
     """One line on why auto chose what it chose."""
-    weeks = auto.selection_weeks
-    chosen, scores = auto.chosen.name, auto.scores
+    chosen, scores, weeks = auto.chosen.name, auto.scores, auto.weeks_compared
+    over = f"over the last {weeks} weeks of one-week-ahead forecasts"
+    if weeks == 0:
+        return f"auto used {chosen}: the history is too short to compare candidates on past weeks"
     if auto.default is None:
-        return f"auto chose {chosen}: lowest WAPE ({scores[chosen]:.3f}) over the last {weeks} weeks of one-week-ahead forecasts"
+        return f"auto chose {chosen}: lowest WAPE ({scores[chosen]:.3f}) {over}"
     if chosen == auto.default:
-        return (f"auto kept {chosen} (WAPE {scores[chosen]:.3f} over the last {weeks} weeks of one-week-ahead forecasts): "
-                "no candidate beat it clearly day by day")
-    return (f"auto chose {chosen} over {auto.default}: its daily errors were clearly lower over the last {weeks} weeks "
+        return f"auto kept {chosen} (WAPE {scores[chosen]:.3f} {over}): no candidate beat it clearly day by day"
+    return (f"auto chose {chosen} over {auto.default}: its daily errors were clearly lower {over} "
             f"(WAPE {scores[chosen]:.3f} vs {scores[auto.default]:.3f})")
 
 

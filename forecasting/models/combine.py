@@ -70,6 +70,7 @@ class AutoModel(ForecastModel):
     def _fit_matrix(self, matrix: DayMatrix) -> None:
         errors = [inner_errors(candidate, matrix, self.selection_weeks) for candidate in self.candidates]
         self.scores = {c.name: (wape(e.actual, e.mean) if len(e) else np.inf) for c, e in zip(self.candidates, errors)}
+        self.weeks_compared = max(len(np.unique(e.day - e.lead)) for e in errors)
         best = choose(self.candidates, errors, self.default)
         self.chosen = copy.copy(best)
         self.chosen._fit_on(matrix)

@@ -38,6 +38,7 @@ def test_forecasts_only_open_intervals_and_says_why(office_history, tmp_path):
     assert result.exit_code == 0, result.output
     assert "open hours: Mon-Fri 08:00-18:00 inferred from 25 days" in result.output
     assert "model: " in result.output and "backtest" in result.output
+    assert "auto kept ensemble" in result.output or "auto chose" in result.output  # says why
     frame = pd.read_csv(out, parse_dates=["timestamp"])
     assert list(frame.columns) == COLUMNS
     assert len(frame) == 5 * 10

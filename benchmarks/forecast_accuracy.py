@@ -42,7 +42,9 @@ from forecasting.daymatrix import build_day_matrix  # noqa: E402
 from forecasting.grid import local_dates, slot_of_day  # noqa: E402
 from forecasting.history import History, aggregate, queue_series, read_history_csv  # noqa: E402
 from forecasting.metrics import poisson_noise_floor  # noqa: E402
-from forecasting.models import AUTO_CANDIDATES, AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates  # noqa: E402
+from forecasting.models import (  # noqa: E402
+    AUTO_CANDIDATES, AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates,
+)
 from forecasting.models.weekly_grid import WeeklyGrid, weekly_grid  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
@@ -190,10 +192,11 @@ def score_table(y: pd.Series, origins: list[pd.Timestamp] | None, others: bool =
     result = backtest(y, product_models(), BACKTEST_WEEKS, origins=origins)
     seconds = time.monotonic() - started
     rest = [MODELS[name](DayCalendar()) for name in MODELS if name not in AUTO_CANDIDATES] if others else []
-    others = backtest(y, rest, BACKTEST_WEEKS, origins=origins) if rest else BacktestResult(pd.DataFrame(), pd.DataFrame())
+    empty = BacktestResult(pd.DataFrame(), pd.DataFrame())
+    extra = backtest(y, rest, BACKTEST_WEEKS, origins=origins) if rest else empty
     peers = backtest(y, [StatsforecastPeer(name, fn) for name, fn in PEERS], BACKTEST_WEEKS, origins=origins)
-    table = pd.concat([result.table, others.table, peers.table])
-    forecasts = pd.concat([result.forecasts, others.forecasts, peers.forecasts])
+    table = pd.concat([result.table, extra.table, peers.table])
+    forecasts = pd.concat([result.forecasts, extra.forecasts, peers.forecasts])
     naive_wape = table.loc["seasonal_naive", "wape"]
     table["rel_snaive"] = table["wape"] / naive_wape
     floor = forecasts.groupby("model").apply(
@@ -298,7 +301,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\n== Targets")
     print("\n".join(verdicts))
     if args.windows:
-        print(f"\n== Robustness: earlier {BACKTEST_WEEKS}-week windows of the history (trained only on data before each)")
+        print(f"\n== Robustness: earlier {BACKTEST_WEEKS}-week windows of the history"
+              " (each fold trained only on data before its origin)")
         table = pd.DataFrame(robust)
         table["beats_ha4"] = table["auto_wape"] < table["ha4_wape"]
         table["beats_sf"] = table["auto_wape"] < table["best_sf_wape"]

@@ -54,11 +54,13 @@ def main() -> None:
                 rows.append({
                     "type": queue, "calls_per_day": y.sum() / y.index.normalize().nunique(),
                     "auto_wape": table.loc["auto", "wape"], "ensemble_wape": table.loc["ensemble", "wape"],
-                    "ha_wape": table.loc["historic_average", "wape"], "snaive_wape": table.loc["seasonal_naive", "wape"],
+                    "ha_wape": table.loc["historic_average", "wape"],
+                    "snaive_wape": table.loc["seasonal_naive", "wape"],
                     "bias": table.loc["auto", "bias"], "cov80": table.loc["auto", "coverage80"],
                     "cov95": table.loc["auto", "coverage95"],
                 })
-            print(f"\n== February 1999 by type, {interval} min, last {WEEKS} weeks ({time.monotonic() - started:.1f} s)")
+            seconds = time.monotonic() - started
+            print(f"\n== February 1999 by type, {interval} min, last {WEEKS} weeks ({seconds:.1f} s)")
             print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

@@ -167,7 +167,8 @@ def _localize_wall_clock(
         standard_offset = pd.to_timedelta([ts.utcoffset() - ts.dst() for ts in summer])
         fixed = (naive - standard_offset).tz_localize("UTC").tz_convert(zone)
         why = "the daily pattern runs one DST shift early in summer" if evidence is False else "the skipped hour has arrivals"
-        return fixed, [f"timestamps ignore daylight saving ({where}; {why}): read at the zone's standard offset"], nothing_folded
+        note = f"timestamps ignore daylight saving ({where}; {why}): read at the zone's standard offset"
+        return fixed, [note], nothing_folded
     in_gap = skipped
     empty = in_gap & (counts.to_numpy() == 0)
     local = naive.tz_localize(zone, ambiguous=occurrence, nonexistent=gap)
@@ -184,7 +185,9 @@ _KEEP, _FOLD, _DROP = 0, 1, 2
 PATTERN_DAYS = 7
 
 
-def _daily_pattern_evidence(naive: pd.DatetimeIndex, counts: np.ndarray, dst: np.ndarray, shift: pd.Timedelta) -> bool | None:
+def _daily_pattern_evidence(
+    naive: pd.DatetimeIndex, counts: np.ndarray, dst: np.ndarray, shift: pd.Timedelta
+) -> bool | None:
     """True if DST days' daily pattern matches the other days as written, False if it matches `shift` later.
 
     None when there are fewer than `PATTERN_DAYS` days on either side or no arrivals to compare.
@@ -201,7 +204,8 @@ def _daily_pattern_evidence(naive: pd.DatetimeIndex, counts: np.ndarray, dst: np
         return None
     summer, winter = summer / summer.sum(), winter / winter.sum()
     as_written = np.abs(summer - winter).sum()
-    one_shift_early = np.abs(summer - np.roll(winter, -1)).sum()  # standard-time file: summer activity shows a shift early
+    # A standard-time file shows summer's activity one shift earlier than winter's.
+    one_shift_early = np.abs(summer - np.roll(winter, -1)).sum()
     return bool(as_written <= one_shift_early)
 
 

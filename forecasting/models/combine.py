@@ -105,7 +105,8 @@ def choose(candidates: Sequence[ForecastModel], errors: Sequence[InnerErrors], d
             continue
         days = sorted(set(base_daily) & set(own := _daily_abs_errors(e)))
         diff = np.array([base_daily[d] - own[d] for d in days])
-        if len(diff) >= 5 and diff.std(ddof=1) > 0 and diff.mean() / (diff.std(ddof=1) / np.sqrt(len(diff))) >= SWITCH_T:
+        spread = diff.std(ddof=1) if len(diff) >= 5 else 0.0
+        if spread > 0 and diff.mean() / (spread / np.sqrt(len(diff))) >= SWITCH_T:
             better.append(i)
     return candidates[min(better, key=lambda i: scores[i])] if better else candidates[base]
 

@@ -121,8 +121,8 @@ def test_auto_in_a_backtest_chooses_from_the_past_only(series_factory):
     result = backtest(y, [auto], weeks=2)
     assert result.table.loc["auto", "status"] == "ok"
     assert auto.chosen.name in {c.name for c in auto.candidates}
-    assert set(pd.unique(result.forecasts["origin"])) == {y.index[-1].tz_localize(None).normalize() - pd.Timedelta(days=d)
-                                                         for d in (13, 6)}
+    last_day = y.index[-1].tz_localize(None).normalize()
+    assert set(pd.unique(result.forecasts["origin"])) == {last_day - pd.Timedelta(days=d) for d in (13, 6)}
 
 
 def test_auto_keeps_the_default_when_the_history_is_too_short_to_compare():

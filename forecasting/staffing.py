@@ -31,9 +31,11 @@ Steps, each vectorised over queues and intervals:
    the smaller of the pooled figure and the sum of the queues' standalone
    figures; both are valid plans, and the sum is the safe upper bound. Async work is deferrable but gets no credit for live
    agents' idle time: its fractional agents are added on top.
-4. raw = live + ceil(async); scheduled = ceil(raw / (1 - shrinkage)) with
-   the tolerant ceiling (14 / 0.7 is 20 agents, not 21), using the highest
-   shrinkage among the skill's queues.
+4. raw = live + async (async stays fractional); scheduled = ceil(raw /
+   (1 - shrinkage)) with the tolerant ceiling (14 / 0.7 is 20 agents, not
+   21), using the highest shrinkage among the skill's queues. Rounding once,
+   after shrinkage, matters at night: 0.2 agents of e-mail work is one
+   person, not ceil(ceil(0.2) / 0.85) = 2.
 5. required = max(scheduled, floor), the floor being the largest
    `min_agents_24x7` among the skill's queues. The floor is a head count on
    shift at every interval, nights included, so shrinkage is not applied to
@@ -645,7 +647,7 @@ def _staff_skills(
         pooled = _pooled_live_agents((member & live)[shared], params, contacts, detail["load"], interval_s)
         live_agents[shared] = np.minimum(standalone[shared], pooled)
     async_part = (member & ~live).astype(float) @ detail["async_agents"]
-    raw = live_agents + tolerant_ceil(async_part)
+    raw = live_agents + async_part
     shrinkage = np.array([max(q.shrinkage for q in queues if q.skill == s) for s in skills])[:, None]
     scheduled = scheduled_agents(raw, shrinkage)
     floor = np.array([max(q.min_agents_24x7 for q in queues if q.skill == s) for s in skills])[:, None]

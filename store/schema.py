@@ -368,6 +368,9 @@ class Queue(Base):
     patience_seconds: Mapped[int | None] = mapped_column(Integer)
     first_response_minutes: Mapped[int | None] = mapped_column(Integer)
     shrinkage: Mapped[float] = mapped_column(Float, default=0.3)
+    # When the queue is worked, e.g. "Mon-Fri 09:00-18:00" or "daily 08:00-22:00" in the site's zone
+    # (closed on the site's public holidays, open on make-up working days); null: around the clock.
+    service_hours: Mapped[str | None] = mapped_column(String(120))
     # How routing picks among eligible agents: "least_load" or "longest_idle".
     routing_policy: Mapped[str] = mapped_column(String(20), default="least_load")
 

@@ -52,18 +52,23 @@ class DemoQueue:
     service_level: float | None = None  # live channels: answered within answer_seconds
     answer_seconds: int | None = None
     first_response_minutes: int | None = None  # written channels
+    service_hours: str | None = None  # None: around the clock
 
 
+OFFICE_HOURS = "Mon-Fri 09:00-18:00"  # the normal-inquiry SLA's business hours (holidays closed)
 QUEUES: tuple[DemoQueue, ...] = (
-    DemoQueue("billing_chat", "Billing chat", "chat", "billing", 420, False, 0.18, 0.8, 60),
-    DemoQueue("billing_email", "Billing email", "email", "billing", 480, False, 0.12, first_response_minutes=120),
-    DemoQueue("tech_phone", "Technical hotline", "phone", "technical", 540, True, 0.22, 0.8, 20),
-    DemoQueue("tech_email", "Technical email", "email", "technical", 600, False, 0.10, first_response_minutes=120),
+    DemoQueue("billing_chat", "Billing chat", "chat", "billing", 420, False, 0.18, 0.8, 60,
+              service_hours="daily 08:00-22:00"),
+    DemoQueue("billing_email", "Billing email", "email", "billing", 480, False, 0.12, first_response_minutes=120,
+              service_hours=OFFICE_HOURS),
+    DemoQueue("tech_phone", "Technical hotline", "phone", "technical", 540, True, 0.22, 0.8, 30),
+    DemoQueue("tech_email", "Technical email", "email", "technical", 600, False, 0.10, first_response_minutes=120,
+              service_hours=OFFICE_HOURS),
     DemoQueue("device_repair", "Device repair requests", "webform", "device_repair", 720, True, 0.14,
               first_response_minutes=60),
     DemoQueue("cross_border", "Cross-border orders", "email", "cross_border", 600, False, 0.14,
-              first_response_minutes=120),
-    DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10, 0.9, 15),
+              first_response_minutes=120, service_hours=OFFICE_HOURS),
+    DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10, 0.85, 30),
 )
 
 # Where the SLA escalation steps move breached tickets (seniors work it).

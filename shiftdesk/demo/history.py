@@ -20,7 +20,7 @@ import numpy as np
 from shiftdesk.demo.desk import QUEUES, DemoQueue
 
 HISTORY_DAYS = 16 * 7
-DAILY_VOLUME = 820  # tickets on an ordinary Wednesday
+DAILY_VOLUME = 370  # tickets on an ordinary Wednesday: what 40 agents staff at the brief's SLAs
 PROMOTION_MULTIPLIER = 5.0
 HOLIDAY_FACTOR = 0.55
 WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 1.0, 0.97, 0.78, 0.84)  # Monday first
@@ -149,6 +149,8 @@ def generate_tickets(
     rows: list[dict[str, object]] = []
     for queue in QUEUES:
         shape = np.repeat((_LIVE_SHAPE if queue.channel in ("phone", "chat") else _WRITTEN_SHAPE) / 4, 4)
+        if queue.channel in ("phone", "chat") and queue.service_hours:
+            shape = shape * _open_slots(queue.service_hours)  # nobody can call or chat while it is closed
         shape = shape / shape.sum()
         rates = np.outer(daily * queue.share, shape)  # days x 96 slots
         counts = rng.poisson(rates)
@@ -165,6 +167,15 @@ def generate_tickets(
     for number, row in enumerate(rows, start=1):
         row["external_id"] = f"DEMO-{number:06d}"
     return rows
+
+
+def _open_slots(hours: str) -> np.ndarray:
+    """1 for each 15-minute slot inside a "daily HH:MM-HH:MM" window, else 0 (the demo's live hours)."""
+    opening, closing = hours.removeprefix("daily ").split("-")
+    first, last = (int(t[:2]) * 4 + int(t[3:]) // 15 for t in (opening, closing))
+    slots = np.zeros(96)
+    slots[first:last] = 1.0
+    return slots
 
 
 def _ticket_row(

@@ -92,7 +92,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
         q.code: Queue(team=team, code=q.code, name=q.name, channel=q.channel, skill=skills[q.skill],
                       covered_24x7=q.covered_24x7, aht_seconds=q.aht_seconds, service_level=q.service_level,
                       answer_seconds=q.answer_seconds, first_response_minutes=q.first_response_minutes,
-                      shrinkage=0.3)
+                      service_hours=q.service_hours, shrinkage=0.15)
         for q in desk.QUEUES
     }
     session.add_all(queues.values())

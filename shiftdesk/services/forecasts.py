@@ -18,7 +18,7 @@ from forecasting.backtest import Progress
 from forecasting.calendar import DayCalendar, Event
 from forecasting.history import History, arrivals_from_tickets
 from forecasting.service import ForecastResult, forecast_series
-from forecasting.staffing import QueueConfig, StaffingResult, required_agents
+from forecasting.staffing import QueueConfig, ServiceHours, StaffingResult, required_agents
 from shiftdesk.auth import CurrentUser, require
 from shiftdesk.errors import UserError
 from store import forecasts as forecast_store
@@ -57,9 +57,13 @@ def day_calendar(session: Session, team: Team) -> DayCalendar:
     return DayCalendar(team.site.holiday_country or None, events)
 
 
-def queue_config(queue: Queue) -> QueueConfig:
-    """The staffing rules of a queue, from its stored targets."""
+def queue_config(queue: Queue, zone: str, holiday_country: str | None) -> QueueConfig:
+    """The staffing rules of a queue, from its stored targets and service hours."""
     live = queue.channel in (Channel.PHONE, Channel.CHAT)
+    hours = (
+        ServiceHours.parse(queue.service_hours, holiday_country=holiday_country or None, zone=zone)
+        if queue.service_hours else None
+    )
     return QueueConfig(
         queue=queue.code,
         channel=queue.channel.value if queue.channel is not Channel.API else "webform",
@@ -71,6 +75,7 @@ def queue_config(queue: Queue) -> QueueConfig:
         first_response_min=None if live else float(queue.first_response_minutes or 120),
         shrinkage=queue.shrinkage,
         min_agents_24x7=MIN_NIGHT_AGENTS if queue.covered_24x7 else 0,
+        service_hours=hours,
     )
 
 
@@ -111,7 +116,8 @@ def forecast_team(
         interval_minutes, zone, model=model, calendar=calendar, open_hours="24x7", time_limit_s=time_limit_s,
         progress=progress,
     )
-    staffing = required_agents(result.forecast, [queue_config(q) for q in queues], interval_minutes)
+    configs = [queue_config(q, zone, team.site.holiday_country) for q in queues]
+    staffing = required_agents(result.forecast, configs, interval_minutes)
     return ForecastOutcome(pd.Timestamp(start_local), horizon_days, interval_minutes, result, staffing, arrivals)
 
 

@@ -159,6 +159,13 @@ def test_async_work_is_added_to_the_live_agents_of_its_skill() -> None:
     np.testing.assert_allclose(backlog, [30, 20, 10, 0, 0, 0])
 
 
+def test_a_trickle_of_email_at_night_is_one_person_even_after_shrinkage() -> None:
+    # 2 tickets x 450 s in a 60-minute window: 0.25 agents; / (1 - 0.15) is 0.29: one person, not two.
+    forecast = forecast_frame({"email": [0.5] * 4})
+    result = required_agents(forecast, [email(shrinkage=0.15)])
+    np.testing.assert_array_equal(required_of(result, "en"), [1, 1, 1, 1])
+
+
 # --- grid: interval, zones, DST ---------------------------------------------------
 
 

@@ -7,6 +7,8 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Chinese ticket subjects in screenshots need a CJK font.
+fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || missing+=(fonts-wqy-microhei)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

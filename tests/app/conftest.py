@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import FIXED_NOW, REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
+PAGE_NOW = FIXED_NOW + timedelta(minutes=5)
 
 
 def sign_in(at: AppTest, login: str, password: str) -> AppTest:
@@ -21,9 +23,14 @@ def sign_in(at: AppTest, login: str, password: str) -> AppTest:
 
 @pytest.fixture
 def app_as(demo_db, monkeypatch) -> Callable[[str], AppTest]:
-    """Start the app on the demo desk and sign in as the demo user with that login."""
+    """Start the app on the demo desk and sign in as the demo user with that login.
+
+    The pages' clock is pinned to just after the demo was seeded, so what they show (who is on
+    shift, SLA countdowns) does not depend on the day the tests run.
+    """
     url, report = demo_db
     monkeypatch.setenv("SHIFTDESK_DATABASE_URL", url)
+    monkeypatch.setattr("pages.ui.now", lambda: PAGE_NOW)
     passwords = {login.login: login.password for login in report.logins}
 
     def start(login: str) -> AppTest:

@@ -20,15 +20,15 @@ def test_sign_in_and_see_the_desk(demo_db) -> None:
         page.get_by_label("Login").fill("manager")
         page.get_by_label("Password", exact=True).fill("wrong-password")
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_text("Wrong login or password.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Wrong login or password.")).to_be_visible(timeout=60_000)
 
         page.get_by_label("Password", exact=True).fill(manager.password)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Open tickets per queue")).to_be_visible()
         expect(page.get_by_text("Agents on shift now")).to_be_visible()
         screenshot(page, "home-manager")
 
         page.get_by_role("button", name="Sign out").click()
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
         browser.close()

@@ -61,13 +61,15 @@ def test_the_manager_sees_the_live_desk(open_page, database) -> None:
     metrics = {m.label: int(m.value) for m in at.metric}
     with database() as session:
         assert metrics["Agents on shift"] == len(on_shift(session, 1, PINNED)) > 5
-    assert metrics["Open tickets"] == 100 and 0 < metrics["Unassigned"] < 100
+        open_count = session.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.status.in_(["new", "open", "pending"])))
+    assert metrics["Open tickets"] == open_count > 20 and 0 < metrics["Unassigned"] < open_count
     at_risk = _table(at, "at_risk")
     assert len(at_risk) == metrics["At risk"] > 0
     assert set(at_risk["State"]) <= {"warning", "breached"}
     assert (at_risk["State"] == "breached").sum() == metrics["Breached"]
     open_tickets = _table(at, "open_tickets")
-    assert len(open_tickets) == 100 and {"ok", "breached", "paused"} <= set(open_tickets["State"])
+    assert len(open_tickets) == open_count and {"ok", "breached", "paused"} <= set(open_tickets["State"])
     assert len(_table(at, "unassigned")) == metrics["Unassigned"]
     assert [s.value for s in at.subheader] == ["At risk", "Reassign", "Ticket"]
     assert [t.label for t in at.tabs] == ["Open tickets", "Unassigned", "Queues", "Agents"]
@@ -136,8 +138,9 @@ def test_the_sla_report_for_a_manager(open_page) -> None:
     daily = _table(at, "daily")
     assert {"Period", "SLA", "Met", "Breached", "Attainment"} <= set(daily.columns) and len(daily) >= 3 * 14
     breaches = next(s.value for s in at.subheader if s.value.startswith("Breaches"))
-    assert int(breaches.removeprefix("Breaches (").rstrip(")").replace(",", "")) > 100
-    assert len(_table(at, "breaches")) == 200
+    breach_count = int(breaches.removeprefix("Breaches (").rstrip(")").replace(",", ""))
+    assert breach_count > 20
+    assert len(_table(at, "breaches")) == min(breach_count, 200)  # the latest 200 are listed
     assert "No escalation step fired in these days." in [i.value for i in at.info]  # the worker has not run
 
 

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
     "shiftdesk.commands.worker",
+    "shiftdesk.commands.classify",
     "shiftdesk.commands.api",
     "shiftdesk.commands.mail",
 ]

@@ -40,7 +40,8 @@ with st.form("forecast"):
     left, middle, right, last = st.columns(4)
     start: date = left.date_input("Week starting", next_week_start(now(), zone))
     interval = middle.selectbox("Interval (minutes)", [60, 30, 15], index=0)
-    model = right.selectbox("Model", ["auto", *MODELS], help="auto: the best model per queue in the backtest")
+    model = right.selectbox("Model", ["auto", *MODELS],
+                            help="auto: the ensemble, unless another model clearly beats it in the backtest")
     time_limit = last.number_input("Backtest time limit (s)", 5, 600, 60)
     run_clicked = st.form_submit_button("Run forecast", type="primary")
 

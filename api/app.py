@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -103,6 +105,10 @@ class _Desk:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self.session_factory = session_factory
         self.clock = clock
+        # SQLite admits one writer at a time, and writers that collide wait in its busy handler, which sleeps
+        # in steps of up to 100 ms: queueing this process's writers on a lock hands over at once instead.
+        bind = session_factory.kw.get("bind")
+        self._one_writer = threading.Lock() if bind is not None and bind.dialect.name == "sqlite" else nullcontext()
 
     def caller(self, token: str | None) -> tokens.Caller:
         with session_scope(self.session_factory) as session:
@@ -114,11 +120,12 @@ class _Desk:
 
     def write(self, caller: tokens.Caller, key: str | None, fingerprint: str, work: Work) -> JSONResponse:
         """Run `work` in one transaction, at most once per idempotency key; retried once after a lost race."""
-        try:
-            return self._write_once(caller, key, fingerprint, work)
-        except IntegrityError:
-            # A twin request committed the same key (or external id) first: now we see its result.
-            return self._write_once(caller, key, fingerprint, work)
+        with self._one_writer:
+            try:
+                return self._write_once(caller, key, fingerprint, work)
+            except IntegrityError:
+                # A twin request committed the same key (or external id) first: now we see its result.
+                return self._write_once(caller, key, fingerprint, work)
 
     def _write_once(self, caller: tokens.Caller, key: str | None, fingerprint: str, work: Work) -> JSONResponse:
         with session_scope(self.session_factory) as session:

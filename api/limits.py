@@ -35,9 +35,8 @@ class BodySizeLimit:
             await _drain(receive, declared)
             await self._too_large(send, f"request body is {declared} bytes")
             return
-        body, complete = await _read_up_to(receive, self.max_bytes)
-        if not complete:
-            await _drain(receive, DRAIN_CAP_BYTES)
+        body = await _read_up_to(receive, self.max_bytes)
+        if body is None:
             await self._too_large(send, "request body is larger")
             return
         await self.app(scope, _replay(body, receive), send)
@@ -60,21 +59,24 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The whole body if it fits in `limit` bytes (True), else what was read so far (False)."""
+async def _read_up_to(receive: Receive, limit: int) -> bytes | None:
+    """The whole body if it fits in `limit` bytes; None if not (the rest read and dropped, up to the cap)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), True  # the client went away; the route sees what arrived
+            return b"".join(chunks)  # the client went away; the route sees what arrived
         chunk = message.get("body", b"")
+        more = message.get("more_body", False)
         size += len(chunk)
         if size > limit:
-            return b"", False
+            if more:  # draining after the last chunk would wait for a body that never comes
+                await _drain(receive, DRAIN_CAP_BYTES)
+            return None
         chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
+        if not more:
+            return b"".join(chunks)
 
 
 async def _drain(receive: Receive, cap: int) -> None:

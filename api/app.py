@@ -22,7 +22,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import tokens
 from api.limits import BodySizeLimit
 from api.models import (
+    AttachmentOut,
     ErrorOut,
     ReplyAdded,
     ReplyIn,
@@ -48,6 +49,7 @@ from api.models import (
 )
 from shiftdesk.errors import UserError
 from store import integrations
+from store.messages import attachments_of
 from store.db import session_scope
 from store.schema import Ticket
 from tickets import lifecycle
@@ -236,6 +238,8 @@ def _ticket_out(session: Session, now: datetime, ticket_id: int) -> TicketOut:
                              due_at=_utc(c.due_at), fulfilled_at=_utc(c.fulfilled_at), state=c.state.value,
                              remaining_minutes=c.remaining_minutes) for c in detail.clocks],
         events=[TicketEventOut(at=_utc(e.at), actor=e.actor, kind=e.kind, text=e.text) for e in events],
+        attachments=[AttachmentOut(filename=a.filename, content_type=a.content_type, size_bytes=a.size_bytes,
+                                   sha256=a.sha256) for a in attachments_of(session, ticket_id)],
     )
 
 

@@ -77,6 +77,13 @@ class TicketEventOut(BaseModel):
     text: str
 
 
+class AttachmentOut(BaseModel):
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
 class TicketOut(BaseModel):
     id: int
     status: str
@@ -95,6 +102,7 @@ class TicketOut(BaseModel):
     resolution_due_at: datetime | None
     sla_clocks: list[SlaClock]
     events: list[TicketEventOut] = Field(description="The latest events, oldest first; internal notes left out.")
+    attachments: list[AttachmentOut] = Field(description="Files the customer sent (e-mail attachments).")
 
 
 class FieldProblem(BaseModel):

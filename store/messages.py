@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store.enums import Channel
 from store.schema import Ticket, TicketAttachment, TicketMessage
@@ -54,11 +54,7 @@ def add_attachment(session: Session, *, ticket_id: int, message_id: int, filenam
     return attachment
 
 
-def messages_of(session: Session, ticket_id: int) -> list[TicketMessage]:
-    return list(session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
-                                .order_by(TicketMessage.id)))
-
-
 def attachments_of(session: Session, ticket_id: int) -> list[TicketAttachment]:
+    """A ticket's attachments, oldest first; `content` is loaded only when read (it may be megabytes)."""
     return list(session.scalars(select(TicketAttachment).where(TicketAttachment.ticket_id == ticket_id)
-                                .order_by(TicketAttachment.id)))
+                                .order_by(TicketAttachment.id).options(defer(TicketAttachment.content))))

@@ -10,6 +10,8 @@ from threading import Barrier
 from sqlalchemy import func, select
 
 from store.db import session_scope
+from store.enums import Channel
+from store.messages import add_attachment, add_message
 from store.schema import ApiRequest, Integration, Ticket, TicketEvent
 from tests.api.conftest import Served
 from tickets import lifecycle
@@ -56,6 +58,15 @@ def test_create_read_and_reply_over_http(served: Served) -> None:
         {"at": "2026-11-26T02:00:00Z", "actor": "api:shop", "kind": "customer_reply", "text": "Still no mail."},
         {"at": "2026-11-26T02:00:00Z", "actor": "api:shop", "kind": "status", "text": "status solved → open"},
     ]
+
+    with session_scope(served.factory) as session:  # as e-mail intake keeps a file the customer sent
+        message = add_message(session, ticket_id=ticket_id, direction="in", channel=Channel.EMAIL,
+                              message_id="<a@example.com>", in_reply_to=None, author="zhang.san@example.com",
+                              subject="screenshot", body="", now=served.now)
+        add_attachment(session, ticket_id=ticket_id, message_id=message.id, filename="屏幕.png",
+                       content_type="image/png", content=b"\x89PNG", sha256="ab" * 32, now=served.now)
+    assert served.get(f"/tickets/{ticket_id}").json()["attachments"] == [
+        {"filename": "屏幕.png", "content_type": "image/png", "size_bytes": 4, "sha256": "ab" * 32}]
 
     again = served.post("/tickets", json={**TICKET, "subject": "sent twice by the shop"})
     assert again.status_code == 200 and again.json()["id"] == ticket_id and again.json()["created"] is False

@@ -126,7 +126,8 @@ class MailSetup:
     mail to none of them goes to `default_queue`. `desk_address` is the From of
     acknowledgements (the SMTP sender); None sends none. `classify` may fill a
     new ticket's category/priority from subject and body (the text classifier's
-    hook); None keeps the desk defaults.
+    hook, e.g. `classifier_labels`); None keeps the desk defaults. Only category and priority
+    are taken: the queue follows the address the mail was sent to.
     """
 
     default_queue: str
@@ -380,6 +381,16 @@ def _thread_target(session: Session, mail: ParsedMail) -> Ticket | None:
     if tagged is None or (tagged.customer_email or "").lower() != mail.sender_email:
         return None  # a guessed or foreign tag opens a new ticket rather than writing into someone else's
     return tagged
+
+
+def classifier_labels(session: Session, subject: str, body: str) -> dict[str, str]:
+    """The trained classifier's labels that it is sure of (`needs_triage` False); unsure ones are left to a person.
+
+    Imported here, not at the top: scikit-learn takes seconds to load and only a poller that classifies needs it.
+    """
+    from tickets.classify_service import suggest
+
+    return {target: p.label for target, p in suggest(session, subject, body).items() if not p.needs_triage}
 
 
 def _open_ticket(session: Session, mail: ParsedMail, queue: str, setup: MailSetup, actor: lifecycle.Actor,

@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
         failed_folder: str = typer.Option("failed", help="Move refused mail here, with the reason in a header."),
         acknowledge: bool = typer.Option(True, "--acknowledge/--no-acknowledge",
                                          help="E-mail each new ticket's customer a receipt carrying the ticket tag."),
+        classify: bool = typer.Option(True, "--classify/--no-classify",
+                                      help="Let the trained classifier set a new ticket's category and priority "
+                                           "when it is confident (see `shiftdesk classify`)."),
         limit: int = typer.Option(None, min=1, help="At most this many messages per pass."),
         every: float = typer.Option(None, min=1, help="Poll again every this many seconds until stopped."),
     ) -> None:
@@ -35,10 +38,11 @@ def register(app: typer.Typer) -> None:
         from shiftdesk.errors import UserError
         from shiftdesk.runtime import session_factory
         from shiftdesk.settings import Settings
-        from tickets.mail_intake import ImapSource, MaildirSource, MailSetup, poll
+        from tickets.mail_intake import ImapSource, MaildirSource, MailSetup, classifier_labels, poll
 
         setup = MailSetup(default_queue=queue, queues_by_address=_routes(route),
-                          desk_address=Settings.from_env().smtp_sender if acknowledge else None)
+                          desk_address=Settings.from_env().smtp_sender if acknowledge else None,
+                          classify=classifier_labels if classify else None)
 
         def one_pass() -> None:
             if maildir is not None:

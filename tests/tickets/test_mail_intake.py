@@ -272,3 +272,21 @@ def test_mail_poll_command_imports_a_maildir(demo_db, tmp_path: Path) -> None:
     assert "refused" in out.stderr and "broken MIME" in out.stderr
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, cwd=REPO_ROOT)
     assert again.stdout.strip() == "mail: 0 new ticket(s), 0 repl(ies), 0 already imported, 0 refused"
+
+
+def test_the_classifier_hook_sets_category_and_priority_but_not_the_queue(sqlite_factory, tmp_path: Path) -> None:
+    with session_scope(sqlite_factory) as session:
+        build_small_desk(session, NOW)
+    inbox = tmp_path / "inbox"
+    maildir(inbox, mail("密码重置邮件收不到", "点了忘记密码，一直没有邮件", msgid="<c1@example.com>"))
+    asked = []
+
+    def classify(_session, subject: str, body: str) -> dict[str, str]:
+        asked.append((subject, body))
+        return {"category": "login", "priority": "high", "queue": "vip"}
+
+    poll(sqlite_factory, MaildirSource(inbox), MailSetup(default_queue="tech_email", classify=classify), lambda: NOW)
+
+    ticket = ticket_of(sqlite_factory, "<c1@example.com>")
+    assert asked == [("密码重置邮件收不到", "点了忘记密码，一直没有邮件")]
+    assert (ticket.category, ticket.priority.value, ticket.queue.code) == ("login", "high", "tech_email")

@@ -62,72 +62,118 @@ def _night_candidates(cal: Calendar, night: int, skill: SkillId) -> tuple[list, 
     return eligible, leave, rest
 
 
-def _phrase(cal: Calendar, req: Requirement) -> str:
-    name = cal.employee_by_id[req.employee].label if req.employee else ""
-    c = cal.employee_by_id[req.employee].contract if req.employee else None
-    rule = req.rule
-    if rule == "night_cover":
-        need = next(nm.required for nm in cal.problem.rules.night_minimums if nm.skill == req.skill)
-        eligible, leave, rest = _night_candidates(cal, req.day, req.skill)
+def _night_short(cal: Calendar, night: int, skill: SkillId) -> bool:
+    """Fewer eligible agents than the minimum are free of leave and rest."""
+    need = next(nm.required for nm in cal.problem.rules.night_minimums if nm.skill == skill)
+    eligible, leave, rest = _night_candidates(cal, night, skill)
+    return len(eligible) - len(leave) - len(rest) < need
+
+
+def _night_text(cal: Calendar, nights: list[int], skill: SkillId) -> str:
+    """One line for the night minimum of `skill` on one or more nights."""
+    need = next(nm.required for nm in cal.problem.rules.night_minimums if nm.skill == skill)
+    agents = "agent" if need == 1 else "agents"
+    if len(nights) == 1:
+        eligible, leave, rest = _night_candidates(cal, nights[0], skill)
         free = len(eligible) - len(leave) - len(rest)
-        agents = "agent" if need == 1 else "agents"
-        head = f"{cal.day_label(req.day)} night needs {need} {req.skill} {agents}"
+        head = f"{cal.day_label(nights[0])} night needs {need} {skill} {agents}"
         if free < need:
             verb = "is" if free == 1 else "are"
             return (f"{head}; only {free} eligible agent{'' if free == 1 else 's'} {verb} "
                     f"neither on leave nor in rest ({len(leave)} on leave, {len(rest)} in rest)")
         return f"{head}; {free} eligible agents are free that night but other rules limit them"
-    if rule == "time_off":
-        t = cal.time_off.get((req.employee, req.day))
-        return f"{name} is on {t.reason if t else 'leave'} on {cal.day_label(req.day)}"
-    if rule == "unavailable":
-        return f"{name} is not available for {req.shift or 'any shift'} on {cal.day_label(req.day)}"
+    eligible, _, _ = _night_candidates(cal, nights[0], skill)
+    return (f"{cal.day_label(nights[0])} to {cal.day_label(nights[-1])}: {len(nights)} nights each "
+            f"need {need} {skill} {agents}; {len(eligible)} eligible agents, but the rules below "
+            f"limit how many nights they can work")
+
+
+def _limit(cal: Calendar, req: Requirement) -> str:
+    """A personal rule as a statement without the person, e.g. 'At most 3
+    nights per week', so people held by the same rule share one line."""
+    c = cal.employee_by_id[req.employee].contract
+    rule = req.rule
     if rule == "min_rest":
-        text = f"{name} needs {_hours(cal.problem.rules.min_rest_min)} rest between shifts"
-        last = [a for (e, d), a in cal.history.items() if e == req.employee]
-        if last:
-            a = max(last, key=lambda a: a.day)
-            text += f" (last worked {a.shift} on {cal.day_label(a.day)})"
-        return text
+        return f"{_hours(cal.problem.rules.min_rest_min)} rest between shifts"
     if rule == "forbidden_succession":
-        pairs = ", ".join(f"{a} then {b}" for a, b in sorted(cal.problem.rules.forbidden_successions))
-        return f"{name} may not work these successions: {pairs}"
+        pairs = ", ".join(f"{b} after {a}" for a, b in sorted(cal.problem.rules.forbidden_successions))
+        return f"No {pairs}"
     if rule == "max_shifts_per_type":
-        return f"{name} works at most {c.max_shifts_per_type[req.shift]} {req.shift} shifts"
+        return f"At most {c.max_shifts_per_type[req.shift]} {req.shift} shifts"
     if rule.startswith(("min_minutes", "max_minutes")):
         where = "in the roster" if req.week is None else \
             f"in the week of {cal.day_label(cal.weeks[req.week][0])}"
         if rule.startswith("min"):
             lo = c.min_minutes_horizon if req.week is None else c.min_minutes_week
-            return f"{name} must work at least {_hours(lo)} {where}"
+            return f"At least {_hours(lo)} {where}"
         hi = c.max_minutes_horizon if req.week is None else c.max_minutes_week
-        return f"{name} may work at most {_hours(hi)} {where}"
+        return f"At most {_hours(hi)} {where}"
     if rule == "max_consecutive_days":
-        tail = 0
-        d = -1
-        while (req.employee, d) in cal.history:
-            tail += 1
-            d -= 1
-        extra = f", and worked the last {tail} day(s) before" if tail else ""
-        return f"{name} works at most {c.max_consecutive_days} days in a row{extra}"
+        return f"At most {c.max_consecutive_days} days in a row"
     if rule == "min_consecutive_days":
-        return f"{name} works at least {c.min_consecutive_days} days in a row"
+        return f"At least {c.min_consecutive_days} days in a row"
     if rule == "min_consecutive_days_off":
-        return f"{name} takes at least {c.min_consecutive_days_off} days off in a row"
+        return f"At least {c.min_consecutive_days_off} days off in a row"
     if rule == "max_weekends":
-        return f"{name} works at most {c.max_weekends} weekend(s)"
+        return f"At most {c.max_weekends} weekend(s)"
     if rule == "max_nights_week":
-        return f"{name} works at most {c.max_nights_week} night(s) per week"
-    return f"{RULE_LABELS.get(rule, rule)} ({name})"
+        return f"At most {c.max_nights_week} night(s) per week"
+    return RULE_LABELS.get(rule, rule)
+
+
+def _who(cal: Calendar, req: Requirement) -> str:
+    """The person, with the history that makes the rule bite, if any."""
+    name = cal.employee_by_id[req.employee].label
+    own = sorted((d, a) for (e, d), a in cal.history.items() if e == req.employee)
+    if req.rule == "min_rest" and own:
+        d, a = own[-1]
+        return f"{name} (worked {a.shift} on {cal.day_label(d)})"
+    if req.rule == "max_consecutive_days":
+        tail, d = 0, -1
+        while (req.employee, d) in cal.history:
+            tail, d = tail + 1, d - 1
+        if tail:
+            return f"{name} (worked the {tail} day(s) before)"
+    return name
 
 
 def explain_conflict(problem: Problem, core: list[Requirement]) -> list[Explanation]:
-    """Phrase a conflicting set of requirements, coverage needs first."""
+    """Phrase a conflicting set of requirements: night minimums first (runs
+    of nights the rules limit share a line), then leave and availability,
+    then personal rules with everyone they hold on one line."""
     cal = calendar_of(problem)
-    order = {"night_cover": 0, "time_off": 1, "unavailable": 2}
-    ranked = sorted(core, key=lambda r: (order.get(r.rule, 3), r.day or 0, r.employee or ""))
-    return [Explanation(r.rule, _phrase(cal, r), None, r.employee, r.day, r.shift, r.skill)
-            for r in ranked]
+    out: list[Explanation] = []
+    nights: dict[SkillId, list[int]] = defaultdict(list)
+    for r in core:
+        if r.rule == "night_cover":
+            nights[r.skill].append(r.day)
+    for skill, days in sorted(nights.items()):
+        days.sort()
+        short = [d for d in days if _night_short(cal, d, skill)]
+        for d in short:
+            out.append(Explanation("night_cover", _night_text(cal, [d], skill), day=d, skill=skill))
+        rest = [d for d in days if d not in short]
+        if rest:
+            out.append(Explanation("night_cover", _night_text(cal, rest, skill), day=rest[0],
+                                   skill=skill))
+    for r in sorted((r for r in core if r.rule in ("time_off", "unavailable")),
+                    key=lambda r: (r.day, r.employee)):
+        name = cal.employee_by_id[r.employee].label
+        if r.rule == "time_off":
+            t = cal.time_off.get((r.employee, r.day))
+            text = f"{name} is on {t.reason if t else 'leave'} on {cal.day_label(r.day)}"
+        else:
+            text = f"{name} is not available for {r.shift or 'any shift'} on {cal.day_label(r.day)}"
+        out.append(Explanation(r.rule, text, None, r.employee, r.day, r.shift))
+    personal: dict[tuple[str, str], list[Requirement]] = defaultdict(list)
+    for r in core:
+        if r.employee is not None and r.rule not in ("time_off", "unavailable"):
+            personal[(r.rule, _limit(cal, r))].append(r)
+    for (rule, limit), reqs in personal.items():
+        names = ", ".join(_who(cal, r) for r in sorted(reqs, key=lambda r: r.employee))
+        out.append(Explanation(rule, f"{limit}: {names}", None,
+                               reqs[0].employee if len(reqs) == 1 else None))
+    return out
 
 
 def _merge_intervals(cal: Calendar, costs: list[Cost]) -> list[Explanation]:

@@ -7,7 +7,9 @@
    respects all of them; only the night minimum can still be short, and the
    portfolio repairs that from the hint.
 2. Portfolio: CP-SAT's own workers on the whole model, hinted with the best
-   roster so far; proves optimality on small problems and gives the bound.
+   roster so far, for a share of the time; proves small problems optimal.
+   Afterwards one CP-SAT worker with the full LP relaxation keeps working on
+   the whole model beside the neighbourhoods, for the bound.
 3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
    everyone over a window of days, or of some employees over a fortnight;
    pin the rest to the incumbent and let CP-SAT re-optimise. Sub-models come
@@ -40,9 +42,11 @@ from rostering.validate import validate
 # presolving it would eat the time limit (Curtois Instance24 is 1.7 M).
 FULL_MODEL_MAX_CELLS = 250_000
 CONSTRUCT_SWEEP_SHARE = 0.15  # of the time left, for the exact per-person sweep
-PORTFOLIO_SHARE = 0.1  # of the time limit for the portfolio when a roster exists
+PORTFOLIO_SHARE = 0.15  # of the time limit for the portfolio when a roster exists
 SUBSOLVE_MAX_S = 2.0
 NEIGHBOURHOOD_TARGET_S = 0.4
+STALL_DOUBLING = 25  # rounds without improvement that double the time per sub-solve
+STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
 
 
@@ -153,8 +157,8 @@ class Search:
 
     # ---- one CP-SAT run -----------------------------------------------------
 
-    def run(self, rm: RosterModel, time_limit: float, workers: int, *,
-            full: bool, report: bool = True) -> tuple[int, Roster | None, int | None]:
+    def run(self, rm: RosterModel, time_limit: float, workers: int, *, full: bool,
+            report: bool = True, full_lp: bool | None = None) -> tuple[int, Roster | None, int | None]:
         """Solve one model; returns (status, roster, solver objective).
         Thread-safe: neighbourhoods run in several threads at once."""
         solver = cp_model.CpSolver()
@@ -166,9 +170,9 @@ class Search:
             p.random_seed = self.seed
         if full:
             solver.best_bound_callback = self._on_bound
-        else:
-            # neighbourhoods are small; the full LP relaxation (every clause
-            # and at-most-one linearised) closes them about ten times faster
+        if full_lp or (full_lp is None and not full):
+            # the full LP relaxation (every clause and at-most-one linearised)
+            # closes neighbourhoods about ten times faster and bounds best
             p.linearization_level = 2
         with self.lock:
             if self.should_stop():
@@ -270,15 +274,21 @@ class Search:
             self.full = RosterModel(self.problem, previous=self.previous)
         return self.full
 
-    def portfolio(self, time_limit: float, hint: Roster | None) -> None:
-        """CP-SAT's portfolio on the whole model, hinted."""
+    def portfolio(self, time_limit: float, hint: Roster | None, workers: int,
+                  full_lp: bool = False) -> None:
+        """CP-SAT on the whole model, hinted with the incumbent (or `hint`):
+        its portfolio with `workers` workers, or a single worker with the
+        full LP relaxation (`full_lp`), whose bound is the strongest."""
         rm = self.full_model()
         start = self.incumbent or hint
         if start is not None:
             rm.add_hint(start)
-        status, roster, cost = self.run(rm, min(time_limit, self.left()), self.workers, full=True)
-        self.full_status = status
-        self.phases.append("portfolio")
+        status, roster, cost = self.run(rm, min(time_limit, self.left()), workers, full=True,
+                                        full_lp=full_lp)
+        with self.lock:
+            if self.full_status != cp_model.OPTIMAL:
+                self.full_status = status
+            self.phases.append("portfolio" if not full_lp else "bound")
         if status == cp_model.INFEASIBLE:
             self.proven_infeasible = True
         if roster is not None and cost is not None:
@@ -286,12 +296,12 @@ class Search:
             if status == cp_model.OPTIMAL:
                 self.bound = max(self.bound or cost, cost)
 
-    def improve(self, threads: int, portfolio: bool) -> None:
+    def improve(self, threads: int, bound_thread: bool) -> None:
         """Fix-and-resolve neighbourhoods until the deadline (module doc), in
         `threads` threads at once (CP-SAT releases the GIL while solving),
-        beside CP-SAT's portfolio on the whole model if `portfolio` (it
-        proves optimality on small problems, gives the bound and may find
-        rosters of its own).
+        beside one CP-SAT worker with the full LP on the whole model if
+        `bound_thread` (it raises the bound, may prove optimality and may
+        find rosters of its own).
 
         Each kind keeps its own size in free (employee, day) cells, steered
         so that a sub-solve takes about `NEIGHBOURHOOD_TARGET_S`: many quick
@@ -301,16 +311,17 @@ class Search:
         """
         size = {kind: NEIGHBOURHOOD_START_CELLS for kind in ("employees", "window", "block")}
         gain = {kind: 1.0 for kind in size}  # smoothed cost gain per second
-        overhead = [0.0]  # smoothed seconds per round outside CP-SAT
-        workers = [threading.Thread(target=self._improve_loop, args=(size, gain, overhead, t),
+        shared = {"overhead": 0.0, "stall": 0.0}
+        workers = [threading.Thread(target=self._improve_loop, args=(size, gain, shared, t),
                                     name=f"roster-lns-{t}", daemon=True)
                    for t in range(1, threads)]
-        if portfolio:
-            workers.append(threading.Thread(target=self.portfolio, args=(self.left(), None),
-                                            name="roster-portfolio", daemon=True))
+        if bound_thread:
+            workers.append(threading.Thread(target=self.portfolio,
+                                            args=(self.left(), None, 1, True),
+                                            name="roster-bound", daemon=True))
         for w in workers:
             w.start()
-        self._improve_loop(size, gain, overhead, 0)
+        self._improve_loop(size, gain, shared, 0)
         with self.lock:  # done early (proven optimal): end the portfolio too
             for solver in self.solvers:
                 solver.stop_search()
@@ -319,10 +330,15 @@ class Search:
         self.phases.append("neighbourhoods")
 
     def _improve_loop(self, size: dict[str, float], gain: dict[str, float],
-                      overhead: list[float], thread: int) -> None:
+                      shared: dict[str, float], thread: int) -> None:
+        """One neighbourhood thread. `shared` holds the smoothed overhead per
+        round outside CP-SAT and the rounds since the last improvement: when
+        the search stalls in a local optimum, the time aimed at per
+        sub-solve doubles every `STALL_DOUBLING` rounds, so neighbourhoods
+        grow until one of them holds a way out (and shrink back after it)."""
         rng = random.Random(self.seed * 1000 + thread)
         employees = list(self.cal.employee_ids)
-        while self.left() > max(0.1, 2 * overhead[0]) and not self.should_stop():
+        while self.left() > max(0.1, 2 * shared["overhead"]) and not self.should_stop():
             t_round = time.monotonic()
             with self.lock:
                 base, before = self.incumbent, self.incumbent_cost
@@ -331,22 +347,25 @@ class Search:
                     return
                 kind = rng.choices(list(gain), list(gain.values()))[0]
                 free = self._neighbourhood(rng, kind, size[kind], employees)
+                target = NEIGHBOURHOOD_TARGET_S * min(STALL_MAX_FACTOR,
+                                                      2 ** (shared["stall"] / STALL_DOUBLING))
             rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
             rm.add_hint(base)
-            limit = min(self.left() - overhead[0], SUBSOLVE_MAX_S)
+            limit = min(self.left() - shared["overhead"], max(SUBSOLVE_MAX_S, 4 * target))
             t0 = time.monotonic()
             status, roster, cost = self.run(rm, limit, 1, full=False)
             took = time.monotonic() - t0
-            if roster is not None and cost is not None:
-                self.offer(roster, cost)
+            improved = roster is not None and cost is not None and self.offer(roster, cost)
             with self.lock:
-                overhead[0] = 0.7 * overhead[0] + 0.3 * (time.monotonic() - t_round - took)
+                shared["overhead"] = 0.7 * shared["overhead"] + 0.3 * (
+                    time.monotonic() - t_round - took)
+                shared["stall"] = 0 if improved else shared["stall"] + 1
                 rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
                 floor = 0.05 * sum(gain.values()) / len(gain)
                 gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)
-                if status == cp_model.OPTIMAL and took < NEIGHBOURHOOD_TARGET_S:
+                if status == cp_model.OPTIMAL and took < target:
                     size[kind] *= 1.2
-                elif status != cp_model.OPTIMAL or took > 2 * NEIGHBOURHOOD_TARGET_S:
+                elif status != cp_model.OPTIMAL or took > 2 * target:
                     size[kind] = max(1.0, size[kind] / 1.2)
 
     def _neighbourhood(self, rng: random.Random, kind: str, cells: float,

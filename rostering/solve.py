@@ -110,14 +110,18 @@ def solve(
                  <= FULL_MODEL_MAX_CELLS)
         if start is None:
             start = search.construct(sweep_share=CONSTRUCT_SWEEP_SHARE if small else 0.0)
-        if search.incumbent is None and not search.should_stop() and not search.proven_infeasible:
-            # no legal roster yet (a night minimum short, or someone the
-            # greedy could not place): CP-SAT's portfolio looks for one
-            search.portfolio(max(PORTFOLIO_SHARE * time_limit_s, 0.5 * search.left()), start)
+        if not search.should_stop() and not search.proven_infeasible and (
+                small or search.incumbent is None):
+            # CP-SAT's portfolio alone for a while: it proves small problems
+            # optimal, and finds a legal roster if the construction did not
+            # (a night minimum short, someone the greedy could not place)
+            share = PORTFOLIO_SHARE * time_limit_s if search.incumbent is not None \
+                else max(PORTFOLIO_SHARE * time_limit_s, 0.5 * search.left())
+            search.portfolio(share, start, workers)
             if search.incumbent is None and not search.proven_infeasible and search.left() > 0.5:
-                search.portfolio(search.left(), start)  # keep looking: UNKNOWN is not a proof
+                search.portfolio(search.left(), start, workers)  # UNKNOWN is not a proof
         if search.incumbent is not None and search.full_status != cp_model.OPTIMAL:
-            search.improve(threads=max(1, min(workers, lns_threads)), portfolio=small)
+            search.improve(threads=max(1, lns_threads), bound_thread=small)
     return _result(problem, search, previous, explain, time_limit_s)
 
 

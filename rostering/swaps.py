@@ -17,7 +17,7 @@ check this on random changes), they are just computed incrementally.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from rostering.calendar import Calendar, calendar_of
@@ -37,7 +37,6 @@ from rostering.validate import (
     cells_by_employee,
     employee_costs,
     employee_violations,
-    fairness_costs,
     fairness_counts,
     interval_cost,
     interval_cover,
@@ -152,6 +151,26 @@ class Candidate:
     overtime_min: int
 
 
+class _WithLeave:
+    """The calendar with extra approved time off, for judging a time-off
+    request without rebuilding the calendar (leave changes only who is
+    blocked on which day and the leave credit towards minimum minutes)."""
+
+    def __init__(self, cal: Calendar, leave: list[TimeOff]) -> None:
+        self._cal = cal
+        self.time_off = dict(cal.time_off)
+        for t in leave:
+            self.time_off.setdefault((t.employee, t.day), t)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cal, name)
+
+    def blocked_reason(self, emp_id: EmployeeId, day: int, shift: ShiftTypeId) -> str | None:
+        if (emp_id, day) in self.time_off:
+            return "time_off"
+        return self._cal.blocked_reason(emp_id, day, shift)
+
+
 class ChangeChecker:
     """Index of one roster for fast what-if checks (see module doc)."""
 
@@ -171,7 +190,11 @@ class ChangeChecker:
         groups = self.cal.fairness_groups
         self.fair = {kind: {e: fairness_counts(self.cal, e, self.cells[e])[kind]
                             for e in groups[kind]} for kind in FAIRNESS_KINDS}
-        self.fair_cost = sum(c.cost for c in fairness_costs(self.cal, self.fair))
+        # the three highest and lowest counts per fairness kind: a check
+        # changes at most two people, so the others' extremes are among them
+        self._extremes = {kind: (sorted(per.items(), key=lambda kv: -kv[1])[:3],
+                                 sorted(per.items(), key=lambda kv: kv[1])[:3])
+                          for kind, per in self.fair.items()}
         self.night_min = {nm.skill: nm.required for nm in problem.rules.night_minimums}
 
     # ---- translating a change into per-person edits -------------------------
@@ -245,10 +268,12 @@ class ChangeChecker:
     def check(self, change: Change) -> ChangeCheck:
         """Apply `change` to a copy and judge it (see ChangeCheck)."""
         edits, released, leave = self._edits(change)
-        cal = self.cal
-        if leave:  # new time off changes eligibility and leave credit
-            cal = calendar_of(replace(self.problem, time_off=self.problem.time_off + tuple(
-                t for t in leave if (t.employee, t.day) not in self.cal.time_off)))
+        return self._judge(edits, released, leave)
+
+    def _judge(self, edits: dict[EmployeeId, dict[int, Assignment | None]],
+               released: list[Assignment], leave: list[TimeOff], *,
+               with_roster: bool = True) -> ChangeCheck:
+        cal = self.cal if not leave else _WithLeave(self.cal, leave)
         new_cells = {}
         removed: list[Assignment] = []
         added: list[Assignment] = []
@@ -268,7 +293,21 @@ class ChangeChecker:
         for e, cells in new_cells.items():
             violations += employee_violations(cal, e, cells)
             delta += sum(c.cost for c in employee_costs(cal, e, cells, self.before)) - self.emp_cost[e]
-        # cover per interval and skill, and the night minimum where it moved
+        cover_changes, shift_changes, cover_delta, night = self._cover_part(removed, added)
+        violations += night
+        delta += cover_delta + self._fairness_delta(cal, new_cells)
+        roster = Roster(tuple(
+            a for a in self.roster.assignments if a.employee not in new_cells
+        ) + tuple(a for e in new_cells for d, a in sorted(new_cells[e].items()) if d >= 0)) \
+            if with_roster else self.roster
+        return ChangeCheck(not violations, tuple(violations), delta, cover_changes, shift_changes,
+                           tuple(released), tuple(new_cells), roster)
+
+    def _cover_part(self, removed: list[Assignment], added: list[Assignment]) -> tuple[
+            tuple[CoverChange, ...], tuple[ShiftCoverChange, ...], int, list[Violation]]:
+        """Cover changes per interval and per cover line, their cost change,
+        and night-minimum violations on the intervals whose cover moved."""
+        cal = self.cal
         cover_delta: Counter[tuple[int, SkillId]] = Counter()
         line_delta: Counter[tuple[int, ShiftTypeId, SkillId | None]] = Counter()
         for sign, items in ((-1, removed), (1, added)):
@@ -278,6 +317,7 @@ class ChangeChecker:
                         cover_delta[(i, a.skill)] += sign
                 line_delta[(a.day, a.shift, a.skill)] += sign
                 line_delta[(a.day, a.shift, None)] += sign
+        delta = 0
         cover_changes = []
         after_cover: dict[tuple[int, SkillId], int] = {}
         w = self.problem.weights
@@ -292,11 +332,12 @@ class ChangeChecker:
             cover_changes.append(CoverChange(
                 i, cal.interval_start(i), cal.interval_label(i), k, before, before + dv, need,
                 i in cal.night_interval_set, self.night_min.get(k)))
+        violations: list[Violation] = []
         if after_cover:
             touched = {i for i, _ in after_cover}
             view = {(i, k): after_cover.get((i, k), self.cover.get((i, k), 0))
                     for i in touched for k in self.night_min}
-            violations += night_cover(cal, view, touched)
+            violations = night_cover(cal, view, touched)
         shift_changes = []
         for key, dv in sorted(line_delta.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
             ln = self.lines.get(key)
@@ -306,21 +347,30 @@ class ChangeChecker:
             delta += shift_line_cost(ln, before + dv) - shift_line_cost(ln, before)
             shift_changes.append(ShiftCoverChange(ln.day, ln.shift, ln.skill, before, before + dv,
                                                   ln.required))
-        delta += self._fairness_delta(cal, new_cells)
-        roster = Roster(tuple(
-            a for a in self.roster.assignments if a.employee not in new_cells
-        ) + tuple(a for e in new_cells for d, a in sorted(new_cells[e].items()) if d >= 0))
-        return ChangeCheck(not violations, tuple(violations), delta, tuple(cover_changes),
-                           tuple(shift_changes), tuple(released), tuple(new_cells), roster)
+        return tuple(cover_changes), tuple(shift_changes), delta, violations
 
     def _fairness_delta(self, cal: Calendar, new_cells: dict) -> int:
-        fair = {kind: dict(per) for kind, per in self.fair.items()}
-        for e, cells in new_cells.items():
-            counts = fairness_counts(cal, e, cells)
-            for kind in FAIRNESS_KINDS:
-                if e in fair[kind]:
-                    fair[kind][e] = counts[kind]
-        return sum(c.cost for c in fairness_costs(cal, fair)) - self.fair_cost
+        """Change of the fairness cost when the people in `new_cells` change:
+        the new max and min come from them and the extremes of everyone
+        else, kept from the index (a few people change, not the group)."""
+        w = self.problem.weights
+        weight = {"nights": w.fair_nights, "weekends": w.fair_weekends, "holidays": w.fair_holidays}
+        delta = 0
+        changed = {e: fairness_counts(cal, e, cells) for e, cells in new_cells.items()}
+        for kind in FAIRNESS_KINDS:
+            per = self.fair[kind]
+            if len(per) < 2 or not weight[kind]:
+                continue
+            mine = [c[kind] for e, c in changed.items() if e in per]
+            if not mine:
+                continue
+            top = next((v for e, v in self._extremes[kind][0] if e not in changed), None)
+            low = next((v for e, v in self._extremes[kind][1] if e not in changed), None)
+            hi = max(mine + ([top] if top is not None else []))
+            lo = min(mine + ([low] if low is not None else []))
+            old_hi, old_lo = self._extremes[kind][0][0][1], self._extremes[kind][1][0][1]
+            delta += weight[kind] * ((hi - lo) - (old_hi - old_lo))
+        return delta
 
     # ---- open shifts --------------------------------------------------------
 
@@ -341,7 +391,8 @@ class ChangeChecker:
             if day in self.cells[e] or skill not in cal.skill_options(e, shift) \
                     or cal.blocked_reason(e, day, shift):
                 continue
-            result = self.check(TakeShift(e, day, shift, skill))
+            result = self._judge({e: {day: Assignment(e, day, shift, skill)}}, [], [],
+                                 with_roster=False)
             if not result.ok:
                 continue
             load = sum(self.fair[k].get(e, 0) for k in kinds)

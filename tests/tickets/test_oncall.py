@@ -282,9 +282,9 @@ def test_pages_reach_real_receivers_and_the_mailed_link_acknowledges(factory, sm
     with session_scope(factory) as session:
         acknowledge(session, token, NIGHT + timedelta(minutes=2), via="link")
     for minutes in (5, 10, 15):
-        clock = NIGHT + timedelta(minutes=minutes)
-        _pass(factory, clock)
-        assert deliver_due(factory, channel_router, "w1", lambda: clock).claimed == 0
+        later = NIGHT + timedelta(minutes=minutes)
+        _pass(factory, later)
+        assert deliver_due(factory, channel_router, "w1", lambda at=later: at).claimed == 0
     assert _chain(factory, ticket_id) == [(1, "Zhang Min", "acked")]
     assert len(smtp_server.received) == 1 and webhook_receiver.raw_count == 1
 

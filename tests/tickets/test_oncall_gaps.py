@@ -14,7 +14,13 @@ from sqlalchemy import delete, select
 from store.db import session_scope
 from store.schema import Notification, Roster, RosterAssignment, ShiftType, User
 from tests.desk_factory import SHANGHAI, build_small_desk, local
-from tickets.oncall_gaps import CrewMember, alert_gaps_on_publish, daily_gap_check, find_gaps, night_coverage_gaps
+from tickets.oncall_gaps import (
+    CrewMember,
+    alert_gaps_on_publish,
+    daily_gap_check,
+    find_gaps,
+    night_coverage_gaps,
+)
 from tickets.oncall_nights import NightWindow
 
 NOW = local(2026, 11, 26, 10, 0)  # Thursday morning

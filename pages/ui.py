@@ -7,8 +7,7 @@ stops the page for a user whose role lacks the permission.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import streamlit as st
@@ -18,7 +17,7 @@ from shiftdesk.auth import CurrentUser
 from shiftdesk.clock import utc_now
 from shiftdesk.errors import UserError
 from shiftdesk.settings import Settings
-from store.db import make_engine, make_session_factory
+from store.db import make_engine, make_session_factory, session_scope
 
 USER_KEY = "current_user"
 
@@ -32,18 +31,9 @@ def session_factory() -> sessionmaker[Session]:
     return _factory(Settings.from_env().database_url)
 
 
-@contextmanager
-def db() -> Iterator[Session]:
-    """One transaction for one user action; a UserError is shown as a message, not a traceback."""
-    session = session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def db() -> AbstractContextManager[Session]:
+    """One transaction for one user action: committed if the block succeeds, rolled back if not."""
+    return session_scope(session_factory())
 
 
 def current_user() -> CurrentUser | None:

@@ -16,6 +16,7 @@ st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:",
 PAGES = [
     ("pages/home.py", "Home", ":material/home:", "home.view"),
     ("pages/desk.py", "Live desk", ":material/support_agent:", "desk.view"),
+    ("pages/my_tickets.py", "My tickets", ":material/assignment_ind:", "tickets.work"),
     ("pages/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
     ("pages/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
     ("pages/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),

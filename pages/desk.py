@@ -1,5 +1,6 @@
 """Live desk: queues, agents on shift, every open ticket's SLA countdown, the at-risk list, reassign,
-and one ticket's trail, clocks and actions.
+and one ticket's trail, clocks and actions; its routing view shows who can take which queue's tickets
+now, each agent's load, the unassigned tickets with "route now", and reassign.
 
 The board is a fragment that reruns on its own every REFRESH_SECONDS, so the
 countdowns move without reloading the page; an action reruns the whole page.
@@ -19,11 +20,13 @@ from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from store.org import first_team_id
 from tickets import desk_view
-from tickets.desk_view import DeskBoard, OpenTicket, minutes_text
+from tickets.desk_view import DeskBoard, OpenTicket, RoutingView, minutes_text
+from tickets.routing import RoutingOutcome, RoutingReport
 from tickets.sla import ClockState
 
 REFRESH_SECONDS = 30
 FLASH_KEY = "desk_flash"
+BOARD, ROUTING = "Board", "Routing"
 STATE_COLOURS = {  # cell backgrounds: ok green, warning amber, breached red, paused grey
     ClockState.OK.value: "#d3f9d8",
     ClockState.WARNING.value: "#ffe8a3",
@@ -55,6 +58,13 @@ def load_board(team_id: int) -> DeskBoard:
         return desk_view.desk_board(session, team_id, now())
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def load_routing(team_id: int) -> RoutingView:
+    """Who can take which queue's tickets now, as routing reads it; cleared after every action."""
+    with db() as session:
+        return desk_view.routing_view(session, team_id, now())
+
+
 def act(action: Callable[..., object], done: str, *args: object, clear: tuple[str, ...] = (),
         **options: object) -> None:
     """Run one desk action in its own transaction; show a refusal, or rerun the page with a message.
@@ -69,6 +79,7 @@ def act(action: Callable[..., object], done: str, *args: object, clear: tuple[st
         show_error(error)
         return
     load_board.clear()
+    load_routing.clear()
     for key in clear:
         st.session_state.pop(key, None)
     st.session_state[FLASH_KEY] = done
@@ -234,15 +245,116 @@ def work_forms(ticket_id: int, next_statuses: list[str]) -> None:
             act(desk_view.change_status, f"Ticket #{ticket_id} is now {status}.", ticket_id, status)
 
 
+@st.fragment(run_every=REFRESH_SECONDS)
+def routing_board() -> None:
+    view, board = load_routing(team_id), load_board(team_id)
+    st.caption(f"{board.team} · local time {view.local_now:%a %d %b %H:%M} ({board.zone}) · who can take tickets "
+               f"now by the published roster · refreshes every {REFRESH_SECONDS} s")
+    uncovered = sum(q.unassigned for q in view.queues if q.waiting_reason is not None)
+    for column, (label, value) in zip(st.columns(4), (
+        ("Agents on shift", len(board.on_shift)),
+        ("Agents with room", sum(a.open_tickets < a.capacity for a in board.on_shift)),
+        ("Unassigned", sum(q.unassigned for q in view.queues)), ("Waiting for cover", uncovered),
+    ), strict=True):
+        column.metric(label, value)
+    st.subheader("Queues")
+    st.container(key="routing_queues").dataframe(pd.DataFrame([{
+        "Queue": q.name, "Skill": q.skill, "Policy": q.policy.replace("_", " "), "Unassigned": q.unassigned,
+        "Routing now": f"waits: {q.waiting_reason}" if q.waiting_reason else "routes to an agent with room",
+    } for q in view.queues]), hide_index=True, column_config={"Routing now": st.column_config.TextColumn(width="large")})
+    st.subheader("On shift now")
+    show_skills(view)
+    show_cover(view)
+    st.subheader("Unassigned tickets")
+    if board.unassigned:
+        show_tickets(board.unassigned, "routing_unassigned")
+    else:
+        st.success("Every open ticket has an agent.")
+
+
+def show_skills(view: RoutingView) -> None:
+    """Per skill the queues need: how many agents on shift hold it, how many have room, the best level."""
+    st.container(key="skills_on_shift").dataframe(pd.DataFrame([{
+        "Skill": cover.skill, "On shift": len(cover.agents), "With room": cover.with_room,
+        "Best level": cover.agents[0].level if cover.agents else None,
+    } for cover in view.skills]), hide_index=True)
+
+
+def show_cover(view: RoutingView) -> None:
+    """One row per agent on shift: their level in each skill, what the roster put them on, their load."""
+    rows: dict[int, dict[str, object]] = {}
+    for cover in view.skills:
+        for line in cover.agents:
+            row = rows.setdefault(line.employee_id, {
+                "Agent": line.name, "Shift": line.shift, "Until": f"{line.until:%H:%M}",
+                "Rostered for": line.rostered_for or "", "Open": f"{line.open_tickets}/{line.capacity}",
+                "Load": round(100 * line.open_tickets / line.capacity) if line.capacity else 100,
+            })
+            row[cover.skill] = line.level
+    skills = [cover.skill for cover in view.skills]
+    frame = pd.DataFrame(list(rows.values()), columns=["Agent", "Shift", "Until", "Rostered for", *skills, "Open",
+                                                       "Load"])
+    st.container(key="cover").dataframe(
+        frame.sort_values(["Load", "Agent"]), hide_index=True,
+        column_config={
+            **{skill: st.column_config.NumberColumn(format="L%d", width="small") for skill in skills},
+            "Load": st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100,
+                                                    help="Open tickets against the agent's capacity"),
+        },
+    )
+
+
+def route_panel(board: DeskBoard) -> None:
+    """Managers: route one unassigned ticket now, or all that can be, by the same rules as intake."""
+    st.subheader("Route")
+    pick, one, every = st.columns([3, 1, 1], vertical_alignment="bottom")
+    ticket = pick.selectbox("Unassigned ticket", [t.id for t in board.unassigned], key="route_ticket", index=None,
+                            placeholder="Choose a ticket", format_func=_ticket_label(board.unassigned))
+    if one.button("Route now", key="route_one", disabled=ticket is None):
+        route_act(desk_view.route_now, ticket)
+    if every.button("Route all waiting", key="route_all"):
+        route_act(desk_view.route_waiting, team_id)
+
+
+def route_act(action: Callable[..., RoutingOutcome | RoutingReport], *args: object) -> None:
+    """Run a routing action in its own transaction and say what routing did (where to, or why not)."""
+    try:
+        with db() as session:
+            result = action(session, user, *args, now())
+    except UserError as error:
+        show_error(error)
+        return
+    load_board.clear()
+    load_routing.clear()
+    st.session_state[FLASH_KEY] = _routing_message(result)
+    st.rerun()
+
+
+def _routing_message(result: RoutingOutcome | RoutingReport) -> str:
+    if isinstance(result, RoutingOutcome):
+        return f"Ticket #{result.ticket_id} {result.text}."
+    if not result.considered:
+        return "Nothing to route: no queue with unassigned tickets has an agent with room on shift."
+    return f"Routed {result.routed} of {result.considered} tickets; {result.waiting} wait for an agent with room."
+
+
 def _ticket_label(tickets: list[OpenTicket]) -> Callable[[int], str]:
     subjects = {t.id: t.subject for t in tickets}
     return lambda ticket_id: f"#{ticket_id} · {subjects.get(ticket_id, '')[:70]}"
 
 
 st.title("Live desk")
+view = st.segmented_control("View", [BOARD, ROUTING], default=BOARD, key="desk_view", label_visibility="collapsed")
 if flash := st.session_state.pop(FLASH_KEY, None):
     st.success(flash)
-live_board()
-board = load_board(team_id)
-reassign_panel(board, user)
-detail_panel(board, user)
+if view == ROUTING:
+    routing_board()
+    board = load_board(team_id)
+    if user.can("desk.manage"):
+        route_panel(board)
+    reassign_panel(board, user)
+else:
+    live_board()
+    board = load_board(team_id)
+    reassign_panel(board, user)
+    detail_panel(board, user)

@@ -175,6 +175,16 @@ def open_tickets(session: Session, team_id: int, now: datetime, limit: int) -> t
     return list(tickets), total
 
 
+def open_tickets_of(session: Session, employee_id: int) -> list[Ticket]:
+    """The open tickets assigned to one employee, with their trail, queue and assignee (for "my tickets")."""
+    return list(session.scalars(
+        select(Ticket)
+        .where(Ticket.assignee_id == employee_id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id)
+        .options(selectinload(Ticket.events), selectinload(Ticket.queue), selectinload(Ticket.assignee))
+    ))
+
+
 def ticket_with_trail(session: Session, ticket_id: int) -> Ticket | None:
     """One ticket with its audit trail, queue and assignee loaded."""
     return session.scalar(

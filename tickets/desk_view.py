@@ -1,4 +1,5 @@
-"""What the live desk, the SLA report, the inbox and the ticket form show, and the actions they offer.
+"""What the live desk (board and routing), my tickets, the SLA report, the inbox and the ticket form show,
+and the actions they offer.
 
 Pages and the API call these functions; they hold the rules (who may reassign
 what, which clock a ticket's countdown follows, how attainment is counted) so
@@ -27,13 +28,13 @@ from sqlalchemy.orm import Session
 
 from shiftdesk.auth import CurrentUser, PermissionDenied, require
 from shiftdesk.errors import UserError
-from store import desk_queries
+from store import desk_queries, routing_queries
 from store import tickets as ticket_store
 from store.enums import Channel, CustomerTier, Priority
 from store.org import team_queues, team_zone
 from store.outbox import in_app_for_user, mark_read
-from store.schema import Team, Ticket
-from tickets import lifecycle
+from store.schema import Employee, Team, Ticket
+from tickets import lifecycle, routing
 from tickets.deadlines import active_policy, sla_history
 from tickets.lifecycle import Actor, NewTicket
 from tickets.on_shift import OnShiftAgent, on_shift
@@ -275,6 +276,138 @@ def reassign(session: Session, user: CurrentUser, ticket_id: int, employee_id: i
     return lifecycle.assign(session, ticket_id, employee_id, actor_for(user), now, reason="reassigned on the desk")
 
 
+# --- routing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverLine:
+    """One agent on shift as routing sees them for one skill."""
+
+    employee_id: int
+    name: str
+    level: int
+    shift: str
+    until: datetime  # local end of the shift
+    rostered_for: str | None  # the skill the roster put them on today
+    open_tickets: int
+    capacity: int
+
+    @property
+    def has_room(self) -> bool:
+        return self.open_tickets < self.capacity
+
+
+@dataclass(frozen=True)
+class SkillCover:
+    """Who is on shift now with a skill the team's queues need, the highest level first."""
+
+    skill: str
+    agents: list[CoverLine]
+
+    @property
+    def with_room(self) -> int:
+        return sum(agent.has_room for agent in self.agents)
+
+
+@dataclass(frozen=True)
+class QueueRouting:
+    code: str
+    name: str
+    skill: str
+    policy: str  # "least_load" or "longest_idle"
+    unassigned: int
+    waiting_reason: str | None  # why its tickets cannot be routed now; None: they can
+
+
+@dataclass(frozen=True)
+class RoutingView:
+    local_now: datetime
+    skills: list[SkillCover]
+    queues: list[QueueRouting]
+
+
+def routing_view(session: Session, team_id: int, now: datetime) -> RoutingView:
+    """Who can take which queue's tickets at `now`, and why a queue's unassigned tickets wait, if they do.
+
+    The figures are the ones routing itself reads (`routing.team_now`), so the
+    reason shown for a queue is the reason its next ticket would get.
+    """
+    team = routing.team_now(session, team_id, now)
+    queues = routing_queries.team_queues_with_skill(session, team_id)
+    unassigned = {row.code: row.unassigned for row in desk_queries.queue_loads(session, team_id)}
+    skills = sorted({queue.skill.code for queue in queues})
+    return RoutingView(
+        local_now=now.astimezone(team.zone),
+        skills=[SkillCover(skill, _cover_lines(team, skill)) for skill in skills],
+        queues=[
+            QueueRouting(queue.code, queue.name, queue.skill.code, queue.routing_policy, unassigned.get(queue.code, 0),
+                         routing.why_nobody(team, queue.skill.code))
+            for queue in queues
+        ],
+    )
+
+
+def _cover_lines(team: routing.TeamNow, skill: str) -> list[CoverLine]:
+    lines = [
+        CoverLine(c.employee_id, c.agent.name, c.agent.skills[skill], c.agent.shift_name,
+                  c.agent.ends_at.astimezone(team.zone), c.agent.skill_worked, c.load, c.capacity)
+        for c in team.skilled(skill)
+    ]
+    return sorted(lines, key=lambda line: (-line.level, line.name))
+
+
+def route_now(session: Session, user: CurrentUser, ticket_id: int, now: datetime) -> routing.RoutingOutcome:
+    """Route one ticket at once by the same rules as intake (managers); the outcome says where it went or why not."""
+    require(user, "desk.manage")
+    return routing.route_ticket(session, ticket_id, now, actor=actor_for(user))
+
+
+def route_waiting(session: Session, user: CurrentUser, team_id: int, now: datetime) -> routing.RoutingReport:
+    """One routing pass over the team's unassigned tickets, as the worker runs it (managers)."""
+    require(user, "desk.manage")
+    return routing.routing_pass(session, now, team_id=team_id)
+
+
+# --- my tickets ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyTickets:
+    """An agent's own open tickets, the most pressing countdown first, and where their shift stands."""
+
+    name: str | None  # None: the login is not linked to an employee
+    shift: str | None  # the shift they are on now; None: off shift
+    until: datetime | None  # local end of that shift
+    capacity: int
+    tickets: list[OpenTicket]
+
+    @property
+    def at_risk(self) -> list[OpenTicket]:
+        return [t for t in self.tickets if t.at_risk]
+
+
+def my_tickets(session: Session, user: CurrentUser, now: datetime) -> MyTickets:
+    """The signed-in agent's open tickets with their SLA countdowns at `now`."""
+    require(user, "tickets.work")
+    if user.employee_id is None:
+        return MyTickets(None, None, None, 0, [])
+    employee = session.get_one(Employee, user.employee_id)
+    zone = ZoneInfo(team_zone(session, employee.team_id))
+    shift = next((a for a in on_shift(session, employee.team_id, now) if a.employee_id == employee.id), None)
+    tickets = _with_countdowns(session, desk_queries.open_tickets_of(session, employee.id), zone, now)
+    return MyTickets(
+        name=employee.name, shift=shift.shift_name if shift else None,
+        until=shift.ends_at.astimezone(zone) if shift else None, capacity=employee.max_concurrent_tickets,
+        tickets=sorted(tickets, key=_most_pressing),
+    )
+
+
+def _most_pressing(ticket: OpenTicket) -> tuple[int, datetime, int]:
+    """Breached, then warning, then ok, then paused, then no clock; the earliest deadline first within each."""
+    state = STATE_ORDER.get(ticket.countdown.state, len(STATE_ORDER)) if ticket.countdown else len(STATE_ORDER) + 1
+    return state, _due_key(ticket.countdown), ticket.id
+
+
 # --- one ticket ------------------------------------------------------------------------
 
 
@@ -372,6 +505,8 @@ def describe_event(kind: str, data: dict[str, Any], names: dict[int, str]) -> st
             return f"assigned {who[0]} → {who[1]}" + (f" ({data['reason']})" if data.get("reason") else "")
         case "attributes":
             return ", ".join(f"{name} {old} → {new}" for name, (old, new) in data["changes"].items())
+        case "routing":
+            return f"waits in queue {data.get('queue')}: {data.get('waiting')}"
         case "escalation":
             told = "; ".join(f"{r['name']} ({r['reason']})" for r in data.get("recipients", []))
             return str(data.get("summary", data.get("step"))) + (f" → told {told}" if told else "")

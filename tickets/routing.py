@@ -228,11 +228,9 @@ def _pick(session: Session, team: TeamNow, ticket: Ticket) -> _Pick:
     the order is recomputed after each lock.
     """
     skill = ticket.queue.skill.code
+    if (why := why_nobody(team, skill)) is not None:
+        return _Pick(None, why)
     skilled = team.skilled(skill)
-    if not team.candidates:
-        return _Pick(None, "nobody is on shift by the published roster")
-    if not skilled:
-        return _Pick(None, f"nobody on shift has {skill}")
     key = _preference(ticket, skill, RoutingPolicy(ticket.queue.routing_policy))
     while True:
         open_to_us = [c for c in skilled if c.has_room and not c.taken_elsewhere]
@@ -245,6 +243,18 @@ def _pick(session: Session, team: TeamNow, ticket: Ticket) -> _Pick:
     if any(c.taken_elsewhere and c.has_room for c in skilled):
         return _Pick(None, f"the agents with {skill} who have room are being given tickets by another worker")
     return _Pick(None, _all_full(len(skilled), skill))
+
+
+def why_nobody(team: TeamNow, skill: str) -> str | None:
+    """Why a ticket needing `skill` cannot be routed now, by what this transaction has read; None if it can."""
+    skilled = team.skilled(skill)
+    if not team.candidates:
+        return "nobody is on shift by the published roster"
+    if not skilled:
+        return f"nobody on shift has {skill}"
+    if not any(c.has_room for c in skilled):
+        return _all_full(len(skilled), skill)
+    return None
 
 
 def _claim(session: Session, candidate: Candidate) -> None:

@@ -26,7 +26,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -52,7 +52,7 @@ from store import integrations
 from store.messages import attachments_of
 from store.db import session_scope
 from store.schema import Ticket
-from tickets import lifecycle
+from tickets import lifecycle, oncall
 from tickets.desk_view import ticket_detail
 
 PREFIX = "/api/v1"
@@ -198,6 +198,37 @@ def add_reply(ticket_id: int, payload: ReplyIn, request: Request, who: Caller,
 def get_ticket(ticket_id: int, request: Request, who: Caller) -> JSONResponse:
     """Status, queue, assignee, SLA deadlines and clocks, and the latest events."""
     return _desk(request).read(lambda session, now: _ticket_out(session, now, ticket_id))
+
+
+class PageAckOut(BaseModel):
+    """A night page's chain after an acknowledgement."""
+
+    ticket_id: int
+    step: int
+    recipient: str
+    status: str  # "acked", or "resolved" when the ticket was solved first
+    acked_at: datetime | None
+    acked_by: str | None
+    newly_acked: bool  # false: it had already been acknowledged (the first acknowledgement is shown)
+
+
+@router.post("/pages/{token}/ack", response_model=PageAckOut, tags=["on-call"],
+             responses={404: {"model": ErrorOut, "description": "No page has this token."}})
+def acknowledge_page(request: Request,
+                     token: Annotated[str, Path(min_length=8, max_length=100,
+                                                description="The token from the page's link.")]) -> JSONResponse:
+    """Acknowledge a night page: the chain stops at once. The page's own token authenticates (no bearer
+    token: the person paged may have nothing else); a repeat answers with the first acknowledgement."""
+    desk = _desk(request)
+    try:
+        with session_scope(desk.session_factory) as session:
+            result = oncall.acknowledge(session, token, desk.clock(), via="API")
+    except oncall.UnknownPage as error:
+        return _error(404, str(error))
+    return JSONResponse(PageAckOut(
+        ticket_id=result.ticket_id, step=result.step, recipient=result.recipient_name, status=result.status,
+        acked_at=_utc(result.acked_at), acked_by=result.acked_by, newly_acked=result.newly_acked,
+    ).model_dump(mode="json"))
 
 
 def _create(session: Session, now: datetime, caller: tokens.Caller, payload: TicketIn) -> tuple[int, TicketCreated]:

@@ -27,6 +27,7 @@ from tickets.sla import ClockState
 REFRESH_SECONDS = 30
 FLASH_KEY = "desk_flash"
 BOARD, ROUTING = "Board", "Routing"
+ROW_PX = 35  # a data grid row's height: the on-shift table is sized to show every agent without scrolling
 STATE_COLOURS = {  # cell backgrounds: ok green, warning amber, breached red, paused grey
     ClockState.OK.value: "#d3f9d8",
     ClockState.WARNING.value: "#ffe8a3",
@@ -290,14 +291,15 @@ def show_cover(view: RoutingView) -> None:
                 "Rostered for": line.rostered_for or "", "Open": f"{line.open_tickets}/{line.capacity}",
                 "Load": round(100 * line.open_tickets / line.capacity) if line.capacity else 100,
             })
-            row[cover.skill] = line.level
+            row[cover.skill] = f"L{line.level}"
     skills = [cover.skill for cover in view.skills]
     frame = pd.DataFrame(list(rows.values()), columns=["Agent", "Shift", "Until", "Rostered for", *skills, "Open",
-                                                       "Load"])
+                                                       "Load"]).fillna({skill: "" for skill in skills})
     st.container(key="cover").dataframe(
-        frame.sort_values(["Load", "Agent"]), hide_index=True,
+        frame.sort_values(["Load", "Agent"]), hide_index=True, height=ROW_PX * (len(frame) + 1) + 3,
         column_config={
-            **{skill: st.column_config.NumberColumn(format="L%d", width="small") for skill in skills},
+            **{skill: st.column_config.TextColumn(help=f"Level in {skill} (5 is the highest)")
+               for skill in skills},
             "Load": st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100,
                                                     help="Open tickets against the agent's capacity"),
         },

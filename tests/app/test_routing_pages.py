@@ -70,7 +70,7 @@ def test_the_routing_view_shows_who_can_take_each_queue_and_the_waiting_tickets(
     assert set(cover.index) == {c.agent.name for c in team.candidates.values()}
     li_na = next(c for c in team.candidates.values() if c.agent.name == "Li Na")
     assert cover.loc["Li Na", "Open"] == f"{li_na.load}/{li_na.capacity}"
-    assert cover.loc["Li Na", "technical"] == li_na.agent.skills["technical"]
+    assert cover.loc["Li Na", "technical"] == f"L{li_na.agent.skills['technical']}"
     queues = _table(at, "routing_queues").set_index("Queue")
     assert len(queues) == 8 and queues["Unassigned"].sum() == len(unassigned)
     assert set(_table(at, "routing_unassigned")["Ticket"]) == set(unassigned)

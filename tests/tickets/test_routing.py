@@ -16,7 +16,7 @@ import holidays
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import session_scope
+from store.db import make_engine, make_session_factory, session_scope
 from store.schema import Employee, EmployeeSkill, Queue, RosterAssignment, Skill, Ticket
 from tests.desk_factory import SmallDesk, build_small_desk, local
 from tickets import lifecycle, routing
@@ -308,3 +308,32 @@ def test_handover_at_shift_end_goes_to_the_night_shift_or_back_to_the_queue(fact
                   "the one agent on shift with technical is at capacity"}
     with session_scope(factory) as session:  # handed over once: a second pass finds nothing to move
         assert routing.handover_pass(session, local(2026, 11, 26, 23, 5)).considered == 0
+
+
+# --- the demo desk's published roster --------------------------------------------------
+
+
+def test_on_the_demo_roster_tickets_go_to_the_shift_that_is_on_and_vip_to_the_best_level(demo_db) -> None:
+    """The demo's 40 agents work Early 07-15, Day 09-18, Late 15-23 and Night 23-07 (Shanghai). A standard and
+    a VIP ticket for every queue at each instant go to agents of exactly the shifts on at that minute, with the
+    queue's skill and room; the VIP one to the highest level among them."""
+    factory = make_session_factory(make_engine(demo_db[0]))
+    shifts_on = {
+        local(2026, 11, 26, 10, 35): {"E", "D"},  # mid-morning
+        local(2026, 11, 26, 22, 59): {"L"},  # the last minute of the late shift
+        local(2026, 11, 26, 23, 0): {"N"},  # the night shift has taken over
+        local(2026, 11, 27, 3, 0): {"N"},  # deep in the night
+    }
+    for at, expected in shifts_on.items():
+        with factory() as session:  # rolled back: each instant starts from the seeded desk
+            for queue in session.scalars(select(Queue).where(Queue.channel != "internal")):
+                for tier in ("standard", "vip"):
+                    team = routing.team_now(session, queue.team_id, at)
+                    with_room = [c for c in team.skilled(queue.skill.code) if c.has_room]
+                    outcome = routing.route_ticket(session, _ticket(session, at, queue.code, customer_tier=tier), at)
+                    chosen = team.candidates[outcome.employee_id]
+                    assert chosen in with_room and chosen.agent.shift_code in expected, (at, queue.code, outcome)
+                    if tier == "vip":
+                        best = max(c.agent.skills[queue.skill.code] for c in with_room)
+                        assert chosen.agent.skills[queue.skill.code] == best, (at, queue.code, outcome)
+            session.rollback()

@@ -19,6 +19,8 @@ PAGES = [
     ("pages/my_tickets.py", "My tickets", ":material/assignment_ind:", "tickets.work"),
     ("pages/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
     ("pages/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
+    ("pages/ack.py", "Acknowledge page", ":material/notifications_active:", "notifications.own"),
+    ("pages/oncall.py", "On call", ":material/bedtime:", "roster.view"),
     ("pages/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
     ("pages/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
 ]

@@ -282,14 +282,15 @@ def _start(session: Session, ticket: Ticket, now: datetime, ack_minutes: int, li
 
 
 def _qualifies(session: Session, ticket: Ticket, now: datetime) -> bool:
-    """A new/open ticket of a 24x7 tier with a running clock, urgent since the night began, never paged."""
+    """A new/open ticket of a 24x7 tier with a running clock, urgent since the night began (and not after
+    `now`: a ticket cannot be paged before it exists), never paged."""
     if ticket.status not in PAGEABLE or ticket.sla_tier not in around_the_clock_tiers(session):
         return False
     if not any((ticket.first_response_due_at, ticket.next_reply_due_at, ticket.resolution_due_at)):
         return False
     night = night_at(session, ticket.queue.team_id, now)
     since = urgent_since(session, ticket)
-    if night is None or since is None or since < night.starts_at:
+    if night is None or since is None or not night.starts_at <= since <= now:
         return False
     return not oncall_queries.ticket_has_pages(session, ticket.id)
 

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ortools.sat.python import cp_model
 
@@ -41,7 +42,10 @@ from rostering.validate import validate
 # built up front when a constructed roster is already feasible: building and
 # presolving it would eat the time limit (Curtois Instance24 is 1.7 M).
 FULL_MODEL_MAX_CELLS = 250_000
-CONSTRUCT_SWEEP_SHARE = 0.15  # of the time left, for the exact per-person sweep
+CONSTRUCT_SWEEP_SHARE = 0.3  # at most, of the time left, for exact per-person sweeps
+SWEEP_MIN_GAIN = 0.01  # another sweep only if the last one cut the cost by 1%
+# CP-SAT's portfolio alone first only where it can prove optimality soon
+PORTFOLIO_MAX_CELLS = 2_000
 PORTFOLIO_SHARE = 0.15  # of the time limit for the portfolio when a roster exists
 SUBSOLVE_MAX_S = 2.0
 NEIGHBOURHOOD_TARGET_S = 0.4
@@ -237,18 +241,30 @@ class Search:
             report = validate(self.problem, roster, self.previous)
             legal = report.feasible and self.offer(roster, report.objective)
         sweep_until = time.monotonic() + sweep_share * self.left()
-        todo = failed + [e for e in self.cal.employee_ids if e not in set(failed)]
-        for n, e in enumerate(todo):
-            must = n < len(failed)
+        # the people the greedy failed first, then sweeps over everyone for
+        # as long as a sweep still gains at least SWEEP_MIN_GAIN of the cost
+        todo = list(failed)
+        start_cost = self.incumbent_cost
+        n_failed = len(failed)
+        n = 0
+        while True:
+            if n == len(todo):
+                if start_cost is not None and self.incumbent_cost is not None and \
+                        start_cost - self.incumbent_cost < SWEEP_MIN_GAIN * start_cost:
+                    break
+                start_cost = self.incumbent_cost
+                todo += list(self.cal.employee_ids)
+            e = todo[n]
+            must = n < n_failed
             if self.should_stop() or (not must and time.monotonic() > sweep_until):
                 break
             rm = RosterModel(self.problem, previous=self.previous, free={e: None},
                              base=roster, relax_night_cover=not legal)
             rm.add_hint(roster)
             if must:
-                limit = 0.5 * self.left() / (len(failed) - n)
+                limit = 0.5 * self.left() / (n_failed - n)
             else:
-                limit = max(0.05, (sweep_until - time.monotonic()) / (len(todo) - n))
+                limit = max(0.05, min(1.0, sweep_until - time.monotonic()))
             status, better, cost = self.run(rm, limit, 1, full=False, report=legal)
             if status == cp_model.INFEASIBLE:
                 self.proven_infeasible = True
@@ -259,9 +275,11 @@ class Search:
                 roster = better
                 if legal and cost is not None:
                     self.offer(roster, cost)
-            if n == len(failed) - 1 and not legal:
+            if n == n_failed - 1 and not legal:
                 report = validate(self.problem, roster, self.previous)
                 legal = report.feasible and self.offer(roster, report.objective)
+                start_cost = self.incumbent_cost
+            n += 1
         self.phases.append("construct")
         if not legal:
             report = validate(self.problem, roster, self.previous)
@@ -373,7 +391,9 @@ class Search:
         """About `cells` free (employee, day) cells: some employees over four
         weeks ("employees"), everyone over a few days ("window"), or some
         employees over a fortnight ("block"). Half the time the days are
-        centred on a day drawn by its cost in the incumbent."""
+        centred on a day drawn by its cost in the incumbent, and half the
+        time the employees are related: they share shift types and skills
+        with a first one drawn at random, so they can trade shifts."""
         n_emp, n_days = len(employees), self.problem.num_days
         if kind == "window":
             width, count = max(1, min(n_days, round(cells / n_emp))), n_emp
@@ -387,5 +407,30 @@ class Search:
         else:
             first = rng.randrange(0, n_days - width + 1)
         window = range(first, first + width)
-        chosen = employees if count == n_emp else rng.sample(employees, count)
+        if count == n_emp:
+            chosen = employees
+        elif rng.random() < 0.5:
+            chosen = self._related(rng, employees, count)
+        else:
+            chosen = rng.sample(employees, count)
         return {e: window for e in chosen}
+
+    def _related(self, rng: random.Random, employees: list[str], count: int) -> list[str]:
+        """A random employee and `count - 1` others drawn in proportion to
+        how many (shift type, skill) options they share with it."""
+        options = self._options
+        seed = rng.choice(employees)
+        others = [e for e in employees if e != seed]
+        weights = [len(options[e] & options[seed]) + 0.1 for e in others]
+        chosen = [seed]
+        while len(chosen) < count and others:
+            k = rng.choices(range(len(others)), weights)[0]
+            chosen.append(others.pop(k))
+            weights.pop(k)
+        return chosen
+
+    @cached_property
+    def _options(self) -> dict[str, frozenset[tuple[str, str]]]:
+        cal = self.cal
+        return {e: frozenset((s, k) for s in cal.shift_ids for k in cal.skill_options(e, s))
+                for e in cal.employee_ids}

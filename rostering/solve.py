@@ -32,6 +32,7 @@ from rostering.model.terms import Requirement
 from rostering.search import (
     CONSTRUCT_SWEEP_SHARE,
     FULL_MODEL_MAX_CELLS,
+    PORTFOLIO_MAX_CELLS,
     PORTFOLIO_SHARE,
     Progress,
     Search,
@@ -106,12 +107,12 @@ def solve(
         start = hint if hint is not None else previous
         if start is not None:
             start = search.start_from(start)
-        small = (len(problem.employees) * problem.num_days * len(problem.shift_types)
-                 <= FULL_MODEL_MAX_CELLS)
+        cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
+        small = cells <= FULL_MODEL_MAX_CELLS
         if start is None:
             start = search.construct(sweep_share=CONSTRUCT_SWEEP_SHARE if small else 0.0)
         if not search.should_stop() and not search.proven_infeasible and (
-                small or search.incumbent is None):
+                cells <= PORTFOLIO_MAX_CELLS or search.incumbent is None):
             # CP-SAT's portfolio alone for a while: it proves small problems
             # optimal, and finds a legal roster if the construction did not
             # (a night minimum short, someone the greedy could not place)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.enums import Priority, RosterStatus
-from store.schema import Employee, Queue, Roster, RosterAssignment, Team, Ticket
+from store.schema import Employee, EmployeeSkill, Queue, Roster, RosterAssignment, ShiftType, Skill, Team, Ticket
 from store.tickets import OPEN_STATUSES
 
 # Most urgent first: the priority, then the earliest first-response deadline, then the oldest.
@@ -33,44 +33,83 @@ _MOST_URGENT_FIRST = (_PRIORITY_RANK, Ticket.first_response_due_at.is_(None), Ti
 
 
 @dataclass(frozen=True)
-class AgentState:
-    """What routing needs of an employee beyond the roster: capacity, open tickets, last routed ticket."""
+class RosteredAgent:
+    """An active employee's published shift on one day, with what routing needs of them."""
 
     employee_id: int
+    name: str
+    day: date  # local date the shift starts on
+    shift: ShiftType
+    skill_worked: str | None  # the skill the roster put them on
     capacity: int  # max concurrent open tickets
-    open_tickets: int
     last_assigned_at: datetime | None
 
 
-def agent_states(session: Session, employee_ids: Collection[int]) -> dict[int, AgentState]:
-    """Active employees among `employee_ids` with their open-ticket counts (new, open and pending)."""
+def rostered_agents(session: Session, team_id: int, days: Sequence[date]) -> list[RosteredAgent]:
+    """Active employees with a published shift of the team on `days`, as plain rows.
+
+    Plain columns (and the few shift types as objects) rather than whole
+    employees with their skills: intake routes every new ticket, and loading
+    a 200-agent roster as ORM objects took most of a ticket's routing time.
+    """
+    rows = session.execute(
+        select(RosterAssignment.employee_id, Employee.name, RosterAssignment.day, ShiftType, Skill.code,
+               Employee.max_concurrent_tickets, Employee.last_assigned_at)
+        .join(Roster, RosterAssignment.roster_id == Roster.id)
+        .join(Employee, RosterAssignment.employee_id == Employee.id)
+        .join(ShiftType, RosterAssignment.shift_type_id == ShiftType.id)
+        .outerjoin(Skill, RosterAssignment.skill_id == Skill.id)
+        .where(Roster.team_id == team_id, Roster.status == RosterStatus.PUBLISHED,
+               RosterAssignment.day.in_(list(days)), Employee.active.is_(True))
+        .order_by(RosterAssignment.employee_id, RosterAssignment.day)
+    ).all()
+    return [RosteredAgent(*row) for row in rows]
+
+
+def skill_levels(session: Session, employee_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """Each employee's skills: skill code -> level."""
+    levels: dict[int, dict[str, int]] = {employee_id: {} for employee_id in employee_ids}
+    if employee_ids:
+        for employee_id, code, level in session.execute(
+            select(EmployeeSkill.employee_id, Skill.code, EmployeeSkill.level)
+            .join(Skill, EmployeeSkill.skill_id == Skill.id)
+            .where(EmployeeSkill.employee_id.in_(sorted(employee_ids)))
+        ):
+            levels[employee_id][code] = level
+    return levels
+
+
+def open_ticket_counts(session: Session, employee_ids: Collection[int]) -> dict[int, int]:
+    """Open tickets (new, open, pending) assigned to each employee as committed now; absent means none.
+
+    Read inside the agents' locks, this is the re-count no other router can change until this transaction ends.
+    """
     if not employee_ids:
         return {}
-    rows = session.execute(
-        select(Employee.id, Employee.max_concurrent_tickets, Employee.last_assigned_at, func.count(Ticket.id))
-        .outerjoin(Ticket, and_(Ticket.assignee_id == Employee.id, Ticket.status.in_(OPEN_STATUSES)))
-        .where(Employee.id.in_(sorted(employee_ids)), Employee.active.is_(True))
-        .group_by(Employee.id, Employee.max_concurrent_tickets, Employee.last_assigned_at)
-    ).all()
-    return {eid: AgentState(eid, capacity, count, last) for eid, capacity, last, count in rows}
+    return {employee_id: count for employee_id, count in session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.assignee_id.in_(sorted(employee_ids)), Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.assignee_id)
+        .execution_options(autoflush=False)
+    )}
 
 
-def lock_agent(session: Session, employee_id: int) -> Employee | None:
-    """The employee's row locked for this transaction, or None while another router holds it."""
-    return session.scalar(
+def lock_agents(session: Session, employee_ids: Collection[int]) -> dict[int, Employee]:
+    """Those employees' rows locked for this transaction, by id; rows another router holds are left out.
+
+    No autoflush (here and in the counts): routing flushes once when it
+    starts, and after that assigns only to agents it has locked, so nothing
+    pending can change the load of an agent not yet locked.
+    """
+    if not employee_ids:
+        return {}
+    return {employee.id: employee for employee in session.scalars(
         select(Employee)
-        .where(Employee.id == employee_id)
+        .where(Employee.id.in_(sorted(employee_ids)))
+        .order_by(Employee.id)
         .with_for_update(skip_locked=True, key_share=True)
-        .execution_options(populate_existing=True)
-    )
-
-
-def open_ticket_count(session: Session, employee_id: int) -> int:
-    """Open tickets assigned to the employee as committed now (call it inside the agent's lock)."""
-    return session.scalar(
-        select(func.count()).select_from(Ticket)
-        .where(Ticket.assignee_id == employee_id, Ticket.status.in_(OPEN_STATUSES))
-    ) or 0
+        .execution_options(populate_existing=True, autoflush=False)
+    )}
 
 
 def lock_unassigned(session: Session, queue_ids: Collection[int], limit: int) -> list[Ticket]:

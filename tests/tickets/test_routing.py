@@ -21,6 +21,7 @@ from store.schema import Employee, EmployeeSkill, Queue, RosterAssignment, Skill
 from tests.desk_factory import SmallDesk, build_small_desk, local
 from tickets import lifecycle, routing
 from tickets.lifecycle import Actor, NewTicket
+from tickets.on_shift import on_shift
 
 THURSDAY = local(2026, 11, 26, 10, 0)  # Li Na and Zhao Li on the day shift
 CUSTOMER = Actor("customer")
@@ -326,6 +327,8 @@ def test_on_the_demo_roster_tickets_go_to_the_shift_that_is_on_and_vip_to_the_be
     }
     for at, expected in shifts_on.items():
         with factory() as session:  # rolled back: each instant starts from the seeded desk
+            on_shift_now = {a.employee_id for a in on_shift(session, 1, at)}
+            assert set(routing.team_now(session, 1, at).candidates) == on_shift_now  # the desk's rule, read leaner
             for queue in session.scalars(select(Queue).where(Queue.channel != "internal")):
                 for tier in ("standard", "vip"):
                     team = routing.team_now(session, queue.team_id, at)

@@ -139,23 +139,26 @@ def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(p
 
 
 @pytest.mark.postgres
-def test_a_pass_skips_the_tickets_and_agents_another_open_transaction_holds(pg_engine: Engine) -> None:
+def test_a_pass_skips_the_ticket_and_agent_an_open_transaction_holds_instead_of_waiting(pg_engine: Engine) -> None:
+    """Intake has routed one ticket to Li Na (the best: technical L3, rostered, nothing open) and not committed yet.
+    A worker's pass meanwhile neither waits for those two rows nor touches them: it routes the rest to others."""
     factory = make_session_factory(pg_engine)
-    _crowded_desk(factory, agents=6, capacity=2, tickets=30)
-    first, second = factory(), factory()
+    desk = _crowded_desk(factory, agents=6, capacity=2, tickets=12)
+    with factory() as session:  # the second backlog ticket: a standard inquiry (the first is a VIP's)
+        standard = sorted(session.scalars(select(Ticket.id)))[1]
+    intake, worker = factory(), factory()
     try:
-        second.execute(text("SET lock_timeout = '3s'"))  # waiting on a lock would fail here, not hang
-        held = routing.routing_pass(first, NOW, limit=5)  # not committed: its tickets and agents stay locked
-        other = routing.routing_pass(second, NOW, limit=100)
-        assert held.routed == 5 and other.routed > 0
-        assert not set(held.by_agent) & set(other.by_agent)
-        first.commit()
-        second.commit()
+        worker.execute(text("SET lock_timeout = '3s'"))  # waiting on a lock would fail here, not hang
+        held = routing.route_ticket(intake, standard, NOW)
+        report = routing.routing_pass(worker, NOW)
+        assert held.employee_id == desk.employees["Li Na"]
+        assert (report.considered, report.routed) == (11, 11) and desk.employees["Li Na"] not in report.by_agent
+        worker.commit()
+        intake.commit()
     finally:
-        first.close()
-        second.close()
-    assigned, capacity = _assert_never_doubled_never_over(factory)
-    assert assigned == held.routed + other.routed <= capacity == 14
+        intake.close()
+        worker.close()
+    assert _assert_never_doubled_never_over(factory) == (12, 14)
 
 
 def test_a_load_that_grew_after_it_was_read_is_recounted_inside_the_agents_lock(factory, monkeypatch) -> None:

@@ -89,8 +89,9 @@ def solve(
 ) -> SolveResult:
     """Find a roster for `problem` within `time_limit_s` seconds.
 
-    `workers` CP-SAT workers for the whole-model portfolio; `seed` makes runs
-    repeatable given the same machine load. `on_progress` is called (from the
+    `workers` CP-SAT workers for the whole-model portfolio and `lns_threads`
+    threads of neighbourhood search (see `rostering.search`); `seed` makes
+    runs repeatable given the same machine load. `on_progress` is called (from the
     solving thread) on every better roster and better bound; setting `stop`
     ends the search within about 50 ms, keeping the best roster so far.
     `previous` (re-planning) adds the stability cost per changed assignment
@@ -101,13 +102,15 @@ def solve(
     """
     started = time.monotonic()
     calendar_of(problem)  # validates the input before any solver work
+    cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
+    # keep time to validate and price the result (about 1 s per million cells)
+    reserve = min(0.05 * time_limit_s, cells / 1_000_000)
     with Search(problem, seed=seed, workers=workers, started=started,
-                deadline=started + time_limit_s, on_progress=on_progress, stop=stop,
+                deadline=started + time_limit_s - reserve, on_progress=on_progress, stop=stop,
                 previous=previous) as search:
         start = hint if hint is not None else previous
         if start is not None:
             start = search.start_from(start)
-        cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
         small = cells <= FULL_MODEL_MAX_CELLS
         if start is None:
             start = search.construct(sweep_share=CONSTRUCT_SWEEP_SHARE if small else 0.0)

@@ -112,6 +112,15 @@ def lock_agents(session: Session, employee_ids: Collection[int]) -> dict[int, Em
     )}
 
 
+def any_unassigned(session: Session, queue_ids: Collection[int]) -> bool:
+    """Whether any of those queues holds an open unassigned ticket (a pass checks before it locks anything)."""
+    return bool(queue_ids) and session.scalar(
+        select(Ticket.id)
+        .where(Ticket.queue_id.in_(sorted(queue_ids)), Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+        .limit(1)
+    ) is not None
+
+
 def lock_unassigned(session: Session, queue_ids: Collection[int], limit: int) -> list[Ticket]:
     """Up to `limit` open unassigned tickets of those queues, most urgent first, locked (skipping locked ones)."""
     if not queue_ids or limit <= 0:

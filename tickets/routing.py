@@ -166,7 +166,7 @@ def route_ticket(session: Session, ticket_id: int, now: datetime, *, actor: Acto
     False), so a retried intake never moves a ticket someone is working on.
     Waits for the ticket's row lock; never waits for an agent's.
     """
-    session.flush()  # the caller's pending changes count in the loads read below (see lock_agent)
+    session.flush()  # the caller's pending changes count in the loads read below (see lock_agents)
     ticket = ticket_store.lock_ticket(session, ticket_id)
     if ticket.status not in OPEN_STATUSES:
         return RoutingOutcome(ticket.id, ticket.assignee_id, f"not routed: the ticket is {ticket.status.value}",
@@ -190,13 +190,16 @@ def routing_pass(session: Session, now: datetime, limit: int = PASS_LIMIT, *,
     re-examined on every pass (its reason was written when it started waiting).
     Tickets locked by another worker are skipped, not waited for.
     """
-    session.flush()  # the caller's pending changes count in the loads read below (see lock_agent)
+    session.flush()  # the caller's pending changes count in the loads read below (see lock_agents)
     report = RoutingReport()
     for team_ in [team_id] if team_id is not None else routing_queries.team_ids(session):
         team = team_now(session, team_, now)
         queues = [q for q in routing_queries.team_queues_with_skill(session, team_) if team.has_room_for(q.skill.code)]
-        tickets = routing_queries.lock_unassigned(session, [q.id for q in queues], limit - report.considered)
-        _claim_for_batch(session, team, tickets)
+        if not routing_queries.any_unassigned(session, [q.id for q in queues]):
+            continue  # an idle desk takes no locks
+        _claim_with_room(session, team, {q.skill.code for q in queues})
+        served = [q.id for q in queues if any(c.locked and c.has_room for c in team.skilled(q.skill.code))]
+        tickets = routing_queries.lock_unassigned(session, served, limit - report.considered)
         for ticket in tickets:
             report.considered += 1
             pick = _pick(session, team, ticket)
@@ -217,7 +220,7 @@ def handover_pass(session: Session, now: datetime, limit: int = PASS_LIMIT) -> H
     from its agent. Each move is an "assigned" event whose reason names the
     agent who went off shift and why the ticket went where it went.
     """
-    session.flush()  # the caller's pending changes count in the loads read below (see lock_agent)
+    session.flush()  # the caller's pending changes count in the loads read below (see lock_agents)
     report = HandoverReport()
     for team_id in routing_queries.team_ids(session):
         team = team_now(session, team_id, now)
@@ -226,7 +229,7 @@ def handover_pass(session: Session, now: datetime, limit: int = PASS_LIMIT) -> H
             continue
         tickets = routing_queries.lock_held_off_shift(session, team_id, team.candidates, limit - report.considered)
         holders = employee_names(session, [t.assignee_id for t in tickets if t.assignee_id is not None])
-        _claim_for_batch(session, team, tickets)
+        _claim_with_room(session, team, {ticket.queue.skill.code for ticket in tickets})
         for ticket in tickets:
             report.considered += 1
             gone = f"handover: {holders.get(ticket.assignee_id or 0, 'the assignee')} is off shift"
@@ -297,15 +300,15 @@ def _claim(session: Session, candidates: list[Candidate]) -> None:
         candidate.load = loads.get(candidate.employee_id, 0)
 
 
-def _claim_for_batch(session: Session, team: TeamNow, tickets: list[Ticket]) -> None:
-    """Lock up front every agent with room who holds a skill these tickets need.
+def _claim_with_room(session: Session, team: TeamNow, skills: set[str]) -> None:
+    """Lock up front every agent with room who holds one of `skills` (a pass's work), in one statement.
 
     One statement per pass instead of two per agent (a pass of 500 tickets
-    spreads over most of 200 agents). The cost: while a pass runs, another
-    worker cannot give those agents tickets (it skips them), so routing one
-    team is effectively one worker at a time; correctness does not depend on it.
+    spreads over most of 200 agents), taken before the tickets, so a second
+    worker that finds the agents taken locks no tickets either. The cost:
+    while a pass runs, other workers cannot give those agents tickets (they
+    skip them), so one team is routed by one worker at a time.
     """
-    skills = {ticket.queue.skill.code for ticket in tickets}
     _claim(session, [c for c in team.candidates.values()
                      if not c.locked and c.has_room and not skills.isdisjoint(c.agent.skills)])
 

@@ -25,6 +25,13 @@ def test_threshold_is_the_lowest_cut_meeting_the_target() -> None:
     assert choose_threshold(CONFIDENCE, CORRECT, 0.80) == 0.50
 
 
+def test_with_every_validation_prediction_kept_the_threshold_goes_down_to_the_target() -> None:
+    sure = np.array([0.999, 0.998, 0.997])
+    assert choose_threshold(sure, np.array([1, 1, 1], dtype=bool), 0.95) == 0.95
+    # The least confident one was wrong: that is evidence, and the cut stays above it.
+    assert choose_threshold(sure, np.array([1, 1, 0], dtype=bool), 0.9) == 0.998
+
+
 def test_no_cut_meeting_the_target_sends_everything_to_triage() -> None:
     assert choose_threshold(CONFIDENCE, np.zeros(10, dtype=bool), 0.5) == ALWAYS_TRIAGE
     assert ALWAYS_TRIAGE > 1.0  # no probability reaches it

@@ -9,7 +9,8 @@ the accuracy alone and only makes "0.8" mean "right about 8 times in 10".
 
 The triage threshold is then read off the same out-of-fold predictions: the
 lowest confidence at which the predictions kept (confidence >= threshold) are
-still right at least `target_precision` of the time, but never below a floor
+still right at least `target_precision` of the time (when all of them can be
+kept, the target precision itself), but never below a floor
 (0.5 by default): a label the model itself rates more likely wrong than right
 is not applied. The floor matters when a model is right often enough overall
 (the precision cut then falls to the least confident ticket) and a text
@@ -59,8 +60,13 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precisi
     """The lowest confidence >= `floor` whose kept predictions (confidence >= it) are right >= `target_precision`.
 
     The lowest such value keeps the most tickets out of triage while meeting
-    the target. Equal confidences are kept or triaged together. When no cut
-    meets the target, `ALWAYS_TRIAGE`: the model is not trusted on its own.
+    the target. Equal confidences are kept or triaged together. When even the
+    least confident validation prediction can be kept, the data says nothing
+    about lower confidences, and the threshold goes down to the target
+    precision itself (a calibrated confidence that high is right that often
+    on its own): otherwise a desk whose every validation ticket scored 0.999
+    would triage a new ticket at 0.98. When no cut meets the target,
+    `ALWAYS_TRIAGE`: the model is not trusted on its own.
     """
     order = np.argsort(-np.asarray(confidence), kind="stable")
     ranked = np.asarray(confidence)[order]
@@ -68,4 +74,9 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precisi
     # A cut can only fall where the next confidence is strictly lower.
     cut_here = np.append(ranked[1:] < ranked[:-1], True)
     meets = np.flatnonzero(cut_here & (precision >= target_precision))
-    return max(float(ranked[meets[-1]]), floor) if len(meets) else ALWAYS_TRIAGE
+    if not len(meets):
+        return ALWAYS_TRIAGE
+    cut = float(ranked[meets[-1]])
+    if meets[-1] == len(ranked) - 1:
+        cut = min(cut, target_precision)
+    return max(cut, floor)

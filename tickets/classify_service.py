@@ -18,7 +18,7 @@ showing `label` and `alternatives` as hints.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,21 +78,28 @@ def examples_for(tickets: Sequence[TrainingTicket], target: str) -> Examples:
 
 
 def train_targets(session: Session, now: datetime, targets: Sequence[str] = TARGETS,
-                  config: ModelConfig = ModelConfig()) -> list[TrainOutcome]:
-    """Train each target from the desk's tickets; each trained one becomes the active version."""
+                  config: ModelConfig = ModelConfig(),
+                  progress: Callable[[str], None] | None = None) -> list[TrainOutcome]:
+    """Train each target from the desk's tickets; each trained one becomes the active version.
+
+    `progress` hears which target is being trained: a desk with years of tickets takes minutes.
+    """
     unknown = sorted(set(targets) - set(TARGETS))
     if unknown:
         raise ClassifierError(f"unknown target {', '.join(unknown)} (targets: {', '.join(TARGETS)})")
     tickets = classifier_store.training_tickets(session)
-    return [_train_one(session, now, target, examples_for(tickets, target), config) for target in targets]
+    return [_train_one(session, now, target, examples_for(tickets, target), config, progress) for target in targets]
 
 
-def _train_one(session: Session, now: datetime, target: str, examples: Examples, config: ModelConfig) -> TrainOutcome:
+def _train_one(session: Session, now: datetime, target: str, examples: Examples, config: ModelConfig,
+               progress: Callable[[str], None] | None) -> TrainOutcome:
     counts = {"labelled": len(examples.labels), "corrected": examples.corrected}
     if not examples.labels:
         return TrainOutcome(target, skipped="no labelled tickets yet (worked by an agent or corrected)", **counts)
     if len(set(examples.labels)) < 2:
         return TrainOutcome(target, skipped=f"every labelled ticket has {target} '{examples.labels[0]}'", **counts)
+    if progress is not None:
+        progress(f"{target}: training on {len(examples.labels)} labelled tickets")
     try:
         result = train_classifier(examples.texts, examples.labels, target=target, weights=examples.weights,
                                   config=config)

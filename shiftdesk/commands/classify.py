@@ -102,7 +102,8 @@ def train(
 
     config = ModelConfig(target_precision=_target_precision(target_precision))
     with session_scope(_migrated_session_factory()) as session:
-        outcomes = train_targets(session, utc_now(), target or TARGETS, config)
+        outcomes = train_targets(session, utc_now(), target or TARGETS, config,
+                                 progress=lambda message: typer.echo(message + " ...", err=True))
     for outcome in outcomes:
         if outcome.result is None:
             typer.echo(f"{outcome.target}: not trained: {outcome.skipped}")

@@ -124,6 +124,7 @@ def test_train_and_show_on_the_desk(sqlite_url: str, tmp_path: Path) -> None:
     assert trained.returncode == 0, trained.stderr
     lines = trained.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == ["category", "queue"]
+    assert trained.stderr.startswith("category: training on 44 labelled tickets ...\n")  # progress, apart
     assert lines[0].startswith("category: version 1 from 44 labelled tickets (3 corrected by agents), 4 labels;")
     assert lines[1].startswith("queue: version 1 from 44 labelled tickets (0 corrected by agents), 2 labels;")
 

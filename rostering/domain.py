@@ -256,3 +256,18 @@ class Problem:
     history_days: int = 0
     ledger: Mapping[EmployeeId, LedgerEntry] = field(default_factory=dict)
     name: str = ""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One hard requirement a planner could relax, e.g. ('time_off', 'ann',
+    day 5) or ('night_cover', skill 'technical', night of day 5). In an
+    explanation solve each gets an assumption literal that enforces it; a
+    conflict is reported as a set of these."""
+
+    rule: str
+    employee: EmployeeId | None = None
+    day: int | None = None
+    shift: ShiftTypeId | None = None
+    skill: SkillId | None = None
+    week: int | None = None

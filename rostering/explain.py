@@ -14,8 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rostering.calendar import Calendar, calendar_of
-from rostering.domain import EmployeeId, Problem, ShiftTypeId, SkillId
-from rostering.model.terms import Requirement
+from rostering.domain import EmployeeId, Problem, Requirement, ShiftTypeId, SkillId
 from rostering.validate import RULE_LABELS, Cost, Report
 
 

@@ -24,11 +24,10 @@ from enum import Enum
 from ortools.sat.python import cp_model
 
 from rostering.calendar import calendar_of
-from rostering.domain import Problem, Roster
+from rostering.domain import Problem, Requirement, Roster
 from rostering.explain import Explanation, explain_conflict, explain_costs
 from rostering.kpis import Kpis, compute_kpis
 from rostering.model import RosterModel
-from rostering.model.terms import Requirement
 from rostering.search import (
     CONSTRUCT_SWEEP_SHARE,
     FULL_MODEL_MAX_CELLS,

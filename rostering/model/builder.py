@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection, Mapping
 from ortools.sat.python import cp_model
 
 from rostering.calendar import calendar_of
-from rostering.domain import Assignment, EmployeeId, Problem, Roster
+from rostering.domain import Assignment, EmployeeId, Problem, Requirement, Roster
 from rostering.model import cover, fairness, requests, runs, stability, succession, totals
-from rostering.model.terms import PenaltyTerm, Requirement
+from rostering.model.terms import PenaltyTerm
 from rostering.model.variables import Lit, RosterVars
 
 FAMILIES: tuple[Callable[["RosterModel"], list[PenaltyTerm]], ...] = (

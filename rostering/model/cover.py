@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from rostering.model.terms import PenaltyTerm, Requirement
+from rostering.domain import Requirement
+from rostering.model.terms import PenaltyTerm
 
 if TYPE_CHECKING:
     from rostering.model.builder import RosterModel

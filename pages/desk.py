@@ -262,7 +262,8 @@ def routing_board() -> None:
     st.container(key="routing_queues").dataframe(pd.DataFrame([{
         "Queue": q.name, "Skill": q.skill, "Policy": q.policy.replace("_", " "), "Unassigned": q.unassigned,
         "Routing now": f"waits: {q.waiting_reason}" if q.waiting_reason else "routes to an agent with room",
-    } for q in view.queues]), hide_index=True, column_config={"Routing now": st.column_config.TextColumn(width="large")})
+    } for q in view.queues]), hide_index=True,
+        column_config={"Routing now": st.column_config.TextColumn(width="large")})
     st.subheader("On shift now")
     show_skills(view)
     show_cover(view)

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.enums import Priority, RosterStatus
@@ -86,12 +86,13 @@ def open_ticket_counts(session: Session, employee_ids: Collection[int]) -> dict[
     """
     if not employee_ids:
         return {}
-    return {employee_id: count for employee_id, count in session.execute(
+    rows = session.execute(
         select(Ticket.assignee_id, func.count())
         .where(Ticket.assignee_id.in_(sorted(employee_ids)), Ticket.status.in_(OPEN_STATUSES))
         .group_by(Ticket.assignee_id)
         .execution_options(autoflush=False)
-    )}
+    )
+    return {employee_id: count for employee_id, count in rows if employee_id is not None}
 
 
 def lock_agents(session: Session, employee_ids: Collection[int]) -> dict[int, Employee]:

@@ -20,7 +20,10 @@ the agent the same rules pick, or back to the queue, with the reason in the trai
 Concurrency: a ticket is row-locked before it is routed (`SKIP LOCKED` in the
 passes), and an agent's row is locked before they are given a ticket, their
 load re-counted inside that lock, so neither a ticket nor an agent's capacity
-is ever given twice, also with several workers on PostgreSQL.
+is ever given twice, also with several workers on PostgreSQL. Locks held by
+another transaction are skipped, never waited for, so routers cannot
+deadlock. A manager's reassignment on the desk is an override: it takes
+neither the agent's lock nor their capacity into account.
 """
 
 from __future__ import annotations
@@ -349,7 +352,8 @@ def _explain(team: TeamNow, ticket: Ticket, candidate: Candidate) -> str:
         last = candidate.last_assigned_at
         rule = f"longest idle (last routed {last.astimezone(team.zone):%H:%M})" if last else \
             "longest idle (not routed a ticket yet)"
-    return f"{skill} L{agent.skills[skill]}, {shift}, {candidate.load}/{candidate.capacity} load, {rule or 'least load'}"
+    load = f"{candidate.load}/{candidate.capacity} load"
+    return f"{skill} L{agent.skills[skill]}, {shift}, {load}, {rule or 'least load'}"
 
 
 def _level_first_rule(ticket: Ticket) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(p
                 outcome = routing.route_ticket(session, ticket.id, NOW)
             routed["intake"] += outcome.employee_id is not None
 
-    def guarded(target, *args) -> None:  # noqa: ANN001 - a thread's body
+    def guarded(target: Callable[..., None], *args: str) -> None:
         try:
             target(*args)
         except BaseException as error:  # noqa: BLE001 - handed to the test thread

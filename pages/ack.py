@@ -2,7 +2,11 @@
 
 Acknowledging stops the chain at once, so nobody else is woken. Opening the
 link does not acknowledge by itself (a mail scanner that follows links must
-not silence a page); the button does. The rules live in `tickets.oncall`.
+not silence a page); the button does. The link's token is the credential, as
+it is for the API: someone woken at 3 a.m. on a phone acknowledges without
+signing in first (a signed-in person is credited by name). Without a token the
+page lists the pages sent to the signed-in person. The rules live in
+`tickets.oncall`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from pages.ui import db, now, page_user, show_error
+from pages.ui import current_user, db, now, page_user, show_error
+from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from tickets.oncall import (
     AckResult,
@@ -23,9 +28,10 @@ from tickets.oncall import (
 )
 
 FLASH_KEY = "ack_flash"
+DONE_WORDS = {"acked": "acknowledged", "resolved": "closed: the ticket was solved"}
 
-user = page_user("notifications.own")
 token = st.query_params.get("token")
+user = current_user() if token else page_user("notifications.own")
 
 
 def act(action: Callable[..., AckResult], *args: object, **options: object) -> None:
@@ -66,10 +72,10 @@ def linked_page(token: str) -> None:
             if st.button("Acknowledge", key="ack_link", type="primary", icon=":material/check:"):
                 act(acknowledge, token, via="link", user=user)
         else:
-            st.info(f"This page is {view.status}: nothing to do.")
+            st.info(f"This page is {DONE_WORDS.get(view.status, view.status)}: nothing to do.")
 
 
-def own_pages() -> None:
+def own_pages(user: CurrentUser) -> None:
     st.subheader("Pages sent to you")
     with db() as session:
         views = my_open_pages(session, user)
@@ -92,4 +98,7 @@ if flash := st.session_state.pop(FLASH_KEY, None):
     st.success(flash)
 if token:
     linked_page(token)
-own_pages()
+if user is None:
+    st.caption("Sign in to the desk to work on the ticket.")
+else:
+    own_pages(user)

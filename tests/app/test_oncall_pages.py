@@ -22,6 +22,7 @@ from store.db import make_engine, make_session_factory, session_scope
 from store.oncall_queries import replace_standby, standby_employees
 from store.schema import Employee, Notification, Page, User
 from tests.app.conftest import PAGE_NOW
+from tests.conftest import REPO_ROOT
 from tests.desk_factory import local
 from tickets.lifecycle import Actor, NewTicket, create_ticket
 from tickets.oncall import oncall_pass, page_for_ticket
@@ -139,6 +140,26 @@ def test_the_standby_acknowledges_from_the_link_in_her_page(open_page, night_pag
     assert [s.value for s in at.success] == [
         f"Acknowledged: ticket #{night_page.ticket_id} is yours to handle; nobody else will be paged."]
     assert _pages(night_page)[-1] == (3, "acked", "Li Na via link")
+
+
+def test_a_link_acknowledges_without_signing_in(demo_db, night_page, monkeypatch) -> None:
+    """Opened straight from the mail (no session yet), the page's token is the credential, as for the API."""
+    monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
+    monkeypatch.setattr("pages.ui.now", lambda: PAGE_NOW)
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "ack.py"), default_timeout=60)
+    at.query_params["token"] = night_page.standby_token
+    at.run()
+    at.button(key="ack_link").click().run()
+    assert not at.exception
+    assert _pages(night_page)[-1] == (3, "acked", "Li Na via link")
+    assert [i.value for i in at.info] == ["This page is acknowledged: nothing to do."]
+    assert "Sign in to the desk to work on the ticket." in [c.value for c in at.caption]
+
+
+def test_without_a_link_or_a_session_the_page_asks_to_sign_in(demo_db, monkeypatch) -> None:
+    monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "ack.py"), default_timeout=60).run()
+    assert [w.value for w in at.warning] == ["Please sign in."] and not at.button
 
 
 def test_the_standby_acknowledges_a_page_listed_for_her(open_page, night_page) -> None:

@@ -115,6 +115,9 @@ def train(
             f"cross-validated macro-F1 {validation.macro_f1:.4f}, accuracy {validation.accuracy:.4f}; "
             + _threshold_text(classifier.threshold, validation.triage_share)
         )
+        if outcome.result.dropped_labels:
+            typer.echo(f"  left out, fewer than {classifier.config.calibration_folds} tickets each: "
+                       + ", ".join(f"{label} x{n}" for label, n in outcome.result.dropped_labels.items()))
     if all(outcome.result is None for outcome in outcomes):
         raise UserError("no classifier trained: " + "; ".join(f"{o.target}: {o.skipped}" for o in outcomes))
 

@@ -120,10 +120,12 @@ def test_train_and_show_on_the_desk(sqlite_url: str, tmp_path: Path) -> None:
     desk_with_fixture_tickets(make_session_factory(engine))
     engine.dispose()
 
-    trained = run("train", "--target", "category", "--target", "queue", env=env)
+    trained = run("train", "--target", "category", "--target", "queue", "--target", "priority", env=env)
     assert trained.returncode == 0, trained.stderr
     lines = trained.stdout.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["category", "queue"]
+    assert [line.split(":")[0] for line in lines] == ["category", "queue", "priority",
+                                                      "  left out, fewer than 3 tickets each"]
+    assert lines[-1].endswith(": urgent x1") and lines[2].startswith("priority: version 1 from 43 labelled tickets")
     assert trained.stderr.startswith("category: training on 44 labelled tickets ...\n")  # progress, apart
     assert lines[0].startswith("category: version 1 from 44 labelled tickets (3 corrected by agents), 4 labels;")
     assert lines[1].startswith("queue: version 1 from 44 labelled tickets (0 corrected by agents), 2 labels;")
@@ -131,6 +133,7 @@ def test_train_and_show_on_the_desk(sqlite_url: str, tmp_path: Path) -> None:
     shown = run("show", "--details", env=env)
     assert shown.returncode == 0, shown.stderr
     summaries = [line for line in shown.stdout.splitlines() if not line.startswith(" ")]
-    assert [line.split(",")[0] for line in summaries] == ["category: version 1", "queue: version 1"]
+    assert [line.split(",")[0] for line in summaries] == ["category: version 1", "priority: version 1",
+                                                          "queue: version 1"]
     assert "macro-F1" in summaries[0] and "3-fold cross-validation" in summaries[0]
     assert "  label" in shown.stdout and "delivery" in shown.stdout

@@ -266,7 +266,8 @@ def planner_and_manager_contacts(session: Session) -> list[Contact]:
     return [Contact(u.display_name, u.employee_id, u.id, None, None) for u in users]
 
 
-def outbox_has_key(session: Session, key_prefix: str) -> bool:
-    """Whether a notification for this event key (any channel, any recipient) was already enqueued."""
-    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
-    return bool(session.scalar(select(exists().where(Notification.idempotency_key.like(pattern, escape="\\")))))
+def outbox_has_any(session: Session, idempotency_keys: Collection[str]) -> bool:
+    """Whether any of these notifications was already enqueued (an equality lookup on the unique key)."""
+    if not idempotency_keys:
+        return False
+    return bool(session.scalar(select(exists().where(Notification.idempotency_key.in_(list(idempotency_keys))))))

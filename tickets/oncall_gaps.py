@@ -22,7 +22,7 @@ from store import oncall_queries
 from store.org import team_zone
 from store.rosters import published_assignments_on
 from store.schema import RosterAssignment, Team
-from tickets.notify import Message, notify
+from tickets.notify import Message, notify, rows_for
 from tickets.oncall_nights import NightWindow, night_windows
 
 DAILY_HORIZON_DAYS = 7
@@ -120,13 +120,21 @@ def daily_gap_check(session: Session, now: datetime, days: int = DAILY_HORIZON_D
     for team_id in oncall_queries.team_ids(session):
         today = now.astimezone(ZoneInfo(team_zone(session, team_id))).date()
         key = f"oncall-gaps:daily:{team_id}:{today.isoformat()}"
-        if oncall_queries.outbox_has_key(session, key):
+        if _alerted(session, key, now):
             continue
         gaps = [g for g in night_coverage_gaps(session, team_id, today, days) if g.night.ends_at > now]
         if gaps:
             subject = f"Night on-call gaps in the next {days} nights: {len(gaps)}"
             alerts.append(GapAlert(team_id, gaps, _alert(session, key, subject, team_id, gaps, now)))
     return alerts
+
+
+def _alerted(session: Session, key: str, now: datetime) -> bool:
+    """Whether today's alert already went to anyone it would go to (checked by its exact outbox keys)."""
+    probe = Message(key=key, subject="", body="")
+    keys = [row["idempotency_key"] for contact in oncall_queries.planner_and_manager_contacts(session)
+            for row in rows_for(probe, contact, now, None)]
+    return oncall_queries.outbox_has_any(session, keys)
 
 
 def _crews(assignments: Iterable[RosterAssignment]) -> dict[date, list[CrewMember]]:

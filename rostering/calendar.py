@@ -210,6 +210,7 @@ class Calendar:
             | {nm.skill for nm in problem.rules.night_minimums}
         )
         self.ledger: dict[EmployeeId, LedgerEntry] = dict(problem.ledger)
+        self._forbids: dict[tuple[int, ShiftTypeId], frozenset[tuple[int, ShiftTypeId]]] = {}
 
     # ---- validation helpers -------------------------------------------------
 
@@ -414,10 +415,6 @@ class Calendar:
             out = self._forbids[key] = frozenset(
                 (c.later_day, c.later_shift) for c in self.conflicts_after(day, shift))
         return out
-
-    @cached_property
-    def _forbids(self) -> dict[tuple[int, ShiftTypeId], frozenset]:
-        return {}
 
     @cached_property
     def conflict_groups(self) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rostering.calendar import Calendar
@@ -211,15 +212,21 @@ def _attempt(cal: Calendar, e: EmployeeId, demand: Demand, rng: random.Random,
     return {d: a for d, a in cells.items() if d >= 0}
 
 
-def greedy_roster(cal: Calendar, seed: int = 0,
-                  order: list[EmployeeId] | None = None) -> tuple[list[Assignment], list[EmployeeId]]:
+def greedy_roster(cal: Calendar, seed: int = 0, order: list[EmployeeId] | None = None,
+                  stopped: Callable[[], bool] | None = None
+                  ) -> tuple[list[Assignment], list[EmployeeId]]:
     """Place everyone; returns (assignments, employees whose every attempt
-    broke a per-person rule — their best attempt is still included)."""
+    broke a per-person rule — their best attempt is still included). If
+    `stopped()` turns true, the people not yet placed stay off and count as
+    failed (checked per person, so a stop takes effect within milliseconds)."""
     rng = random.Random(seed)
     placed: list[Assignment] = []
     failed: list[EmployeeId] = []
     demand = Demand.of(cal, placed)
     for e in order or list(cal.employee_ids):
+        if stopped is not None and stopped():
+            failed.append(e)
+            continue
         best: tuple[int, dict[int, Assignment]] | None = None
         eagerness = 0.15
         for _ in range(ATTEMPTS):

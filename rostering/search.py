@@ -46,6 +46,7 @@ CONSTRUCT_SWEEP_SHARE = 0.3  # at most, of the time left, for exact per-person s
 SWEEP_MIN_GAIN = 0.01  # another sweep only if the last one cut the cost by 1%
 # CP-SAT's portfolio alone first only where it can prove optimality soon
 PORTFOLIO_MAX_CELLS = 2_000
+BOUND_MAX_CELLS = 10_000  # whole-model full-LP worker beside neighbourhoods up to this
 PORTFOLIO_SHARE = 0.15  # of the time limit for the portfolio when a roster exists
 SUBSOLVE_MAX_S = 2.0
 NEIGHBOURHOOD_TARGET_S = 0.4
@@ -234,7 +235,7 @@ class Search:
         Returns the roster (legal or not), or None if time ran out before
         everyone was placed; sets `proven_infeasible` if one person's own
         rules cannot hold."""
-        placed, failed = greedy_roster(self.cal, self.seed)
+        placed, failed = greedy_roster(self.cal, self.seed, stopped=self.should_stop)
         roster = Roster(tuple(placed))
         legal = False
         if not failed:

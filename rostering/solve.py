@@ -29,6 +29,7 @@ from rostering.explain import Explanation, explain_conflict, explain_costs
 from rostering.kpis import Kpis, compute_kpis
 from rostering.model import RosterModel
 from rostering.search import (
+    BOUND_MAX_CELLS,
     CONSTRUCT_SWEEP_SHARE,
     FULL_MODEL_MAX_CELLS,
     PORTFOLIO_MAX_CELLS,
@@ -124,7 +125,10 @@ def solve(
             if search.incumbent is None and not search.proven_infeasible and search.left() > 0.5:
                 search.portfolio(search.left(), start, workers)  # UNKNOWN is not a proof
         if search.incumbent is not None and search.full_status != cp_model.OPTIMAL:
-            search.improve(threads=max(1, lns_threads), bound_thread=small)
+            # one CP-SAT worker with the full LP beside the neighbourhoods
+            # where its LP is quick enough to give a useful bound
+            bound = cells <= BOUND_MAX_CELLS
+            search.improve(threads=max(1, lns_threads) + (0 if bound else 1), bound_thread=bound)
     return _result(problem, search, previous, explain, time_limit_s)
 
 

@@ -7,15 +7,17 @@
    respects all of them; only the night minimum can still be short, and the
    portfolio repairs that from the hint.
 2. Portfolio: CP-SAT's own workers on the whole model, hinted with the best
-   roster so far, for a share of the time; proves small problems optimal.
-   Afterwards one CP-SAT worker with the full LP relaxation keeps working on
-   the whole model beside the neighbourhoods, for the bound.
+   roster so far, for a share of the time, on small problems (it proves
+   them optimal) or when there is no legal roster yet. Afterwards, on
+   problems where its LP is quick, one CP-SAT worker with the full LP
+   relaxation keeps working on the whole model beside the neighbourhoods:
+   it raises the bound and sometimes proves optimality.
 3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
    everyone over a window of days, or of some employees over a fortnight;
    pin the rest to the incumbent and let CP-SAT re-optimise. Sub-models come
    from the same builder (fixed cells are constants), so their objective is
-   the full objective. Sizes adapt: grow after an optimal sub-solve, shrink
-   after a timeout.
+   the full objective. Sizes adapt: grow after a quick optimal sub-solve,
+   shrink after a timeout, and grow further while the search is stuck.
 
 All phases stop at the deadline or when the caller's stop event is set; the
 running CP-SAT solve is interrupted through `stop_search`.
@@ -79,13 +81,11 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 class Search:
     """State of one solve: incumbent roster and cost, bound, running solver."""
 
-    def __init__(self, problem: Problem, *, seed: int, workers: int, started: float,
-                 deadline: float, on_progress: Callable[[Progress], None] | None,
+    def __init__(self, problem: Problem, *, seed: int, started: float, deadline: float, on_progress: Callable[[Progress], None] | None,
                  stop: threading.Event | None, previous: Roster | None) -> None:
         self.problem = problem
         self.cal = calendar_of(problem)
         self.seed = seed
-        self.workers = workers
         self.started = started
         self.deadline = deadline
         self.on_progress = on_progress

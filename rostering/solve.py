@@ -105,7 +105,7 @@ def solve(
     cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
     # keep time to validate and price the result (about 1 s per million cells)
     reserve = min(0.05 * time_limit_s, cells / 1_000_000)
-    with Search(problem, seed=seed, workers=workers, started=started,
+    with Search(problem, seed=seed, started=started,
                 deadline=started + time_limit_s - reserve, on_progress=on_progress, stop=stop,
                 previous=previous) as search:
         start = hint if hint is not None else previous

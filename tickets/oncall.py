@@ -50,7 +50,6 @@ from sqlalchemy.orm import Session
 from shiftdesk.auth import CurrentUser, require
 from shiftdesk.errors import UserError
 from store import oncall_queries
-from store.enums import TicketStatus
 from store.org import team_zone
 from store.people import Contact, contact_for_employees, manager_contacts
 from store.schema import Page, Team, Ticket
@@ -69,8 +68,6 @@ OPEN, ACKED, ESCALATED, RESOLVED = "open", "acked", "escalated", "resolved"
 TOKEN_PREFIX = "pg_"
 ACK_API_PATH = "/api/v1/pages/{token}/ack"  # the route in api/app.py
 ONCALL = Actor("oncall")
-PAGEABLE = (TicketStatus.NEW, TicketStatus.OPEN)
-FINISHED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
 
 
 class UnknownPage(UserError):
@@ -284,7 +281,7 @@ def _start(session: Session, ticket: Ticket, now: datetime, ack_minutes: int, li
 def _qualifies(session: Session, ticket: Ticket, now: datetime) -> bool:
     """A new/open ticket of a 24x7 tier with a running clock, urgent since the night began (and not after
     `now`: a ticket cannot be paged before it exists), never paged."""
-    if ticket.status not in PAGEABLE or ticket.sla_tier not in around_the_clock_tiers(session):
+    if ticket.status not in oncall_queries.PAGEABLE_STATUSES or ticket.sla_tier not in around_the_clock_tiers(session):
         return False
     if not any((ticket.first_response_due_at, ticket.next_reply_due_at, ticket.resolution_due_at)):
         return False
@@ -320,7 +317,7 @@ def _escalate(session: Session, page: Page, now: datetime, ack_minutes: int, lin
               report: OnCallReport) -> None:
     """Send the step after `page` (locked by the caller), whose acknowledgement time has run out."""
     ticket = session.get_one(Ticket, page.ticket_id)
-    if ticket.status in FINISHED:
+    if ticket.status in oncall_queries.FINISHED_STATUSES:
         _resolve(session, [page], now, report)
         return
     chain = _Chain(session, ticket, now, ack_minutes, links, report,

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "shiftdesk.commands.ticket",
     "shiftdesk.commands.forecast",
     "shiftdesk.commands.staffing",
+    "shiftdesk.commands.roster",
     "shiftdesk.commands.worker",
     "shiftdesk.commands.classify",
     "shiftdesk.commands.api",

@@ -27,3 +27,17 @@ def queue_by_code(session: Session, code: str) -> Queue:
 
 def team_queues(session: Session, team_id: int) -> list[Queue]:
     return list(session.scalars(select(Queue).where(Queue.team_id == team_id).order_by(Queue.name)))
+
+
+def team_id_by_name(session: Session, name: str | None) -> int:
+    """The team called `name`, or the first team when no name is given."""
+    if name is None:
+        team_id = session.scalar(select(Team.id).order_by(Team.id).limit(1))
+        if team_id is None:
+            raise UserError("no team yet: seed the demo desk or create a team first")
+        return team_id
+    team_id = session.scalar(select(Team.id).where(Team.name == name))
+    if team_id is None:
+        known = ", ".join(session.scalars(select(Team.name).order_by(Team.name)))
+        raise UserError(f"unknown team '{name}' (known teams: {known})")
+    return team_id

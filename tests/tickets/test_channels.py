@@ -296,9 +296,7 @@ def test_send_batch_delivers_concurrently_and_reports_each_message(webhook_recei
     webhook_receiver.delay_next(200, 0.02)  # one by one this batch would take at least 4 s
 
     with WebhookSender(webhook_receiver.secret) as sender:
-        started = time.monotonic()
         results = sender.send_batch(messages, now=FIXED_NOW)
-        elapsed = time.monotonic() - started
 
     assert [r.idempotency_key for r in results] == [m.idempotency_key for m in messages]
     assert Counter(r.outcome for r in results) == {Outcome.DELIVERED: 187, Outcome.TRANSIENT: 6,
@@ -306,8 +304,7 @@ def test_send_batch_delivers_concurrently_and_reports_each_message(webhook_recei
     assert all(results[i].outcome is Outcome.PERMANENT for i in bad_urls)
     assert webhook_receiver.unique_keys == {r.idempotency_key for r in results if r.ok}
     assert webhook_receiver.raw_count == 196
-    assert webhook_receiver.peak_concurrency >= 8
-    assert elapsed < 2.0
+    assert webhook_receiver.peak_concurrency >= 8  # sent side by side, not one by one
 
 
 def test_an_unreachable_host_fails_the_rest_of_the_batch_fast(closed_port: int) -> None:

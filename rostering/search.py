@@ -245,7 +245,7 @@ class Search:
         # the people the greedy failed first, then sweeps over everyone for
         # as long as a sweep still gains at least SWEEP_MIN_GAIN of the cost
         todo = list(failed)
-        start_cost = self.incumbent_cost
+        start_cost = None  # cost when the current sweep began
         n_failed = len(failed)
         n = 0
         while True:
@@ -254,6 +254,8 @@ class Search:
                         start_cost - self.incumbent_cost < SWEEP_MIN_GAIN * start_cost:
                     break
                 start_cost = self.incumbent_cost
+                if start_cost is None:
+                    break  # no legal roster to sweep: the portfolio takes over
                 todo += list(self.cal.employee_ids)
             e = todo[n]
             must = n < n_failed
@@ -279,7 +281,6 @@ class Search:
             if n == n_failed - 1 and not legal:
                 report = validate(self.problem, roster, self.previous)
                 legal = report.feasible and self.offer(roster, report.objective)
-                start_cost = self.incumbent_cost
             n += 1
         self.phases.append("construct")
         if not legal:

@@ -52,7 +52,7 @@ from store import integrations
 from store.messages import attachments_of
 from store.db import session_scope
 from store.schema import Ticket
-from tickets import lifecycle, oncall
+from tickets import intake, lifecycle, oncall
 from tickets.desk_view import ticket_detail
 
 PREFIX = "/api/v1"
@@ -232,7 +232,8 @@ def acknowledge_page(request: Request,
 
 
 def _create(session: Session, now: datetime, caller: tokens.Caller, payload: TicketIn) -> tuple[int, TicketCreated]:
-    ticket, created = lifecycle.create_ticket(session, _new_ticket(payload), _actor(caller), now)
+    opened = intake.open_ticket(session, _new_ticket(payload), _actor(caller), now)
+    ticket, created = opened.ticket, opened.created
     return (201 if created else 200), TicketCreated(
         id=ticket.id, created=created, status=ticket.status.value, queue=ticket.queue.code,
         sla_tier=ticket.sla_tier, first_response_due_at=ticket.first_response_due_at,

@@ -21,6 +21,8 @@ class Settings:
     smtp_port: int
     smtp_sender: str
     webhook_secret: str | None
+    app_url: str  # where people open the desk (links in pages and e-mails)
+    api_url: str  # where integrations and page acknowledgements reach the HTTP API
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -31,4 +33,6 @@ class Settings:
             smtp_port=int(env.get("SHIFTDESK_SMTP_PORT", "25")),
             smtp_sender=env.get("SHIFTDESK_SMTP_SENDER", "shiftdesk@localhost"),
             webhook_secret=env.get("SHIFTDESK_WEBHOOK_SECRET"),
+            app_url=env.get("SHIFTDESK_APP_URL", "http://localhost:8501"),
+            api_url=env.get("SHIFTDESK_API_URL", "http://localhost:8000"),
         )

@@ -25,6 +25,10 @@ def queue_by_code(session: Session, code: str) -> Queue:
     return queue
 
 
+def queue_exists(session: Session, code: str) -> bool:
+    return session.scalar(select(Queue.id).where(Queue.code == code)) is not None
+
+
 def team_queues(session: Session, team_id: int) -> list[Queue]:
     return list(session.scalars(select(Queue).where(Queue.team_id == team_id).order_by(Queue.name)))
 

@@ -34,7 +34,7 @@ from store.enums import Channel, CustomerTier, Priority
 from store.org import team_queues, team_zone
 from store.outbox import in_app_for_user, mark_read
 from store.schema import Employee, Team, Ticket
-from tickets import lifecycle, routing
+from tickets import intake, lifecycle, routing
 from tickets.deadlines import active_policy, sla_history
 from tickets.lifecycle import Actor, NewTicket
 from tickets.on_shift import OnShiftAgent, on_shift
@@ -732,9 +732,10 @@ def ticket_form(session: Session, team_id: int) -> TicketForm:
 
 
 def create_from_form(session: Session, user: CurrentUser, new: NewTicket, now: datetime) -> CreatedTicket:
-    """Open a ticket from the app's web form; bad input raises UserError before anything is stored."""
+    """Open a ticket from the app's web form (classified, routed, paged at night like every channel);
+    bad input raises UserError before anything is stored."""
     require(user, "tickets.work")
-    ticket, _ = lifecycle.create_ticket(session, new, actor_for(user), now)
+    ticket = intake.open_ticket(session, new, actor_for(user), now).ticket
     zone = ZoneInfo(team_zone(session, ticket.queue.team_id))
     dues = [d for d in (ticket.first_response_due_at, ticket.next_reply_due_at, ticket.resolution_due_at) if d]
     return CreatedTicket(ticket.id, ticket.queue.name, ticket.sla_tier, _local(min(dues), zone) if dues else None)

@@ -47,15 +47,21 @@ class Actor:
 SYSTEM = Actor("system")
 
 
+DEFAULT_CATEGORY = "inquiry"
+
+
 @dataclass(frozen=True)
 class NewTicket:
-    queue: str
+    """A ticket to open. None for queue, category or priority means "not given": intake may
+    suggest one (tickets.intake); the lifecycle itself uses the desk's defaults."""
+
+    queue: str | None
     subject: str
     body: str = ""
     channel: str | None = None  # defaults to the queue's channel
     customer_tier: str = CustomerTier.STANDARD.value
-    category: str = "inquiry"
-    priority: str = Priority.NORMAL.value
+    category: str | None = None
+    priority: str | None = None
     customer_name: str | None = None
     customer_email: str | None = None
     external_id: str | None = None
@@ -64,9 +70,11 @@ class NewTicket:
 def create_ticket(session: Session, new: NewTicket, actor: Actor, now: datetime) -> tuple[Ticket, bool]:
     """Open a ticket; with an external id already known, return that ticket instead (created=False)."""
     if new.external_id:
-        existing = ticket_store.ticket_by_external_id(session, new.external_id)
+        existing = find_by_external_id(session, new.external_id)
         if existing is not None:
             return existing, False
+    if not new.queue:
+        raise UserError("queue is empty: choose the queue the ticket belongs to")
     queue = queue_by_code(session, new.queue)
     active_policy(session)  # read the tiers now, before the new rows make the query flush them
     channel = _choice(Channel, new.channel or queue.channel.value, "channel")
@@ -74,8 +82,8 @@ def create_ticket(session: Session, new: NewTicket, actor: Actor, now: datetime)
         external_id=new.external_id or None,
         channel=channel,
         customer_tier=_choice(CustomerTier, new.customer_tier, "customer_tier"),
-        category=_category(new.category),
-        priority=_choice(Priority, new.priority, "priority"),
+        category=_category(new.category or DEFAULT_CATEGORY),
+        priority=_choice(Priority, new.priority or Priority.NORMAL.value, "priority"),
         queue=queue,
         status=TicketStatus.NEW,
         subject=_text(new.subject, "subject", MAX_SUBJECT, required=True),
@@ -97,6 +105,11 @@ def create_ticket(session: Session, new: NewTicket, actor: Actor, now: datetime)
     })
     refresh_sla(session, ticket, now, new=True)
     return ticket, True
+
+
+def find_by_external_id(session: Session, external_id: str) -> Ticket | None:
+    """The ticket another system knows as `external_id` (re-delivery and re-import find it again)."""
+    return ticket_store.ticket_by_external_id(session, external_id)
 
 
 def set_status(session: Session, ticket_id: int, status: str, actor: Actor, now: datetime) -> Ticket:

@@ -55,7 +55,7 @@ from store.enums import Channel, TicketStatus
 from store.org import queue_by_code
 from store.people import Contact
 from store.schema import Ticket
-from tickets import lifecycle
+from tickets import intake, lifecycle
 from tickets.channels.smtp import message_id as outgoing_message_id
 from tickets.channels.smtp import parse_address
 from tickets.notify import Message as Notice
@@ -401,8 +401,7 @@ def _open_ticket(session: Session, mail: ParsedMail, queue: str, setup: MailSetu
     new = lifecycle.NewTicket(queue=queue, subject=subject, body=text, channel=Channel.EMAIL.value,
                               customer_name=mail.sender_name, customer_email=mail.sender_email,
                               **{k: v for k, v in suggested.items() if k in {"category", "priority"}})
-    ticket, _ = lifecycle.create_ticket(session, new, actor, now)
-    return ticket
+    return intake.open_ticket(session, new, actor, now, classify=False).ticket
 
 
 def _ticket_text(mail: ParsedMail, *, reply: bool) -> str:

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from shiftdesk.auth import CurrentUser, require
 from shiftdesk.errors import UserError
+from shiftdesk.settings import Settings
 from store import oncall_queries
 from store.org import team_zone
 from store.people import Contact, contact_for_employees, manager_contacts
@@ -78,8 +79,14 @@ class UnknownPage(UserError):
 class AckLinks:
     """Where the people paged acknowledge: the app's ack page and the API (base URLs as they reach them)."""
 
-    app_url: str = "http://localhost:8501"
-    api_url: str = "http://localhost:8000"
+    app_url: str
+    api_url: str
+
+    @classmethod
+    def of_deployment(cls) -> AckLinks:
+        """The addresses this deployment is reached at (SHIFTDESK_APP_URL / SHIFTDESK_API_URL)."""
+        settings = Settings.from_env()
+        return cls(settings.app_url, settings.api_url)
 
     def page(self, token: str) -> str:
         return f"{self.app_url.rstrip('/')}/ack?token={token}"
@@ -88,7 +95,6 @@ class AckLinks:
         return self.api_url.rstrip("/") + ACK_API_PATH.format(token=token)
 
 
-DEFAULT_LINKS = AckLinks()
 
 
 @dataclass
@@ -233,7 +239,7 @@ class _Advance:
 
 
 def page_for_ticket(session: Session, ticket: Ticket, now: datetime, *, ack_minutes: int = DEFAULT_ACK_MINUTES,
-                    links: AckLinks = DEFAULT_LINKS) -> Page | None:
+                    links: AckLinks | None = None) -> Page | None:
     """Start the night chain for a new (or newly urgent) ticket if it qualifies; the first page sent, else None.
 
     Call it after creating a ticket or changing its attributes, in the same transaction, holding the
@@ -241,11 +247,11 @@ def page_for_ticket(session: Session, ticket: Ticket, now: datetime, *, ack_minu
     qualify, does nothing.
     """
     _check_minutes(ack_minutes)
-    return _start(session, ticket, now, ack_minutes, links, OnCallReport())
+    return _start(session, ticket, now, ack_minutes, links or AckLinks.of_deployment(), OnCallReport())
 
 
 def oncall_pass(session: Session, now: datetime, limit: int = 200, *, ack_minutes: int = DEFAULT_ACK_MINUTES,
-                links: AckLinks = DEFAULT_LINKS) -> OnCallReport:
+                links: AckLinks | None = None) -> OnCallReport:
     """One worker pass in the caller's transaction: close the pages of solved tickets, send the next step of
     each chain whose acknowledgement time ran out, and page qualifying tickets that have no page yet.
 
@@ -253,6 +259,7 @@ def oncall_pass(session: Session, now: datetime, limit: int = 200, *, ack_minute
     PostgreSQL share the work and never send a step twice.
     """
     _check_minutes(ack_minutes)
+    links = links or AckLinks.of_deployment()
     report = OnCallReport()
     finished = oncall_queries.lock_open_pages_of_finished_tickets(session, limit)
     _resolve(session, finished, now, report)

@@ -1,7 +1,11 @@
-"""`shiftdesk worker`: the loop that runs SLA escalations and the outbox.
+"""`shiftdesk worker`: the loop that runs the desk between people's clicks.
 
-All state lives in the database, so a restart loses nothing: due tickets are
-found by `sla_next_check_at`, due notifications by their status and lease.
+Each pass, in order and each in its own transaction: SLA escalations that are
+due; shift-end handover and routing of waiting tickets to agents on shift;
+the night on-call chain (and the daily look for nights nobody covers); then
+the notification outbox. All state lives in the database, so a restart loses
+nothing: due tickets are found by `sla_next_check_at`, waiting tickets by
+their queue, pages by `escalate_at`, notifications by their status and lease.
 On PostgreSQL any number of workers share the work (row locks with SKIP
 LOCKED, leases); on SQLite run one. The loop is the edge that reads the clock;
 it passes `now` into every pass.
@@ -21,6 +25,9 @@ from store.db import session_scope
 from tickets.channels.base import Sender
 from tickets.delivery import LEASE, DeliveryReport, deliver_due
 from tickets.escalate import PassReport, process_due_tickets
+from tickets.oncall import OnCallReport, oncall_pass
+from tickets.oncall_gaps import daily_gap_check
+from tickets.routing import HandoverReport, RoutingReport, handover_pass, routing_pass
 
 
 @dataclass
@@ -28,20 +35,44 @@ class WorkerTotals:
     passes: int = 0
     tickets: int = 0
     steps: int = 0
+    routed: int = 0
+    paged: int = 0
     delivered: int = 0
     retrying: int = 0
     dead: int = 0
 
 
+@dataclass(frozen=True)
+class PassReports:
+    sla: PassReport
+    handover: HandoverReport
+    routing: RoutingReport
+    oncall: OnCallReport
+    delivery: DeliveryReport
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.sla.tickets or self.routing.routed or self.handover.considered or self.oncall.paged
+                    or self.oncall.escalated or self.delivery.claimed)
+
+
 def run_pass(
     factory: sessionmaker[Session], sender: Sender, worker_id: str, clock: Callable[[], datetime],
     *, batch: int = 500, outbox_batch: int = 200, lease: timedelta = LEASE,
-) -> tuple[PassReport, DeliveryReport]:
-    """One SLA pass (one transaction) then one outbox pass."""
+) -> PassReports:
+    """One pass of every job, each in its own transaction (a failure in one leaves the others' work)."""
     with session_scope(factory) as session:
         sla = process_due_tickets(session, clock(), limit=batch)
+    with session_scope(factory) as session:
+        handover = handover_pass(session, clock(), limit=batch)
+    with session_scope(factory) as session:
+        routed = routing_pass(session, clock(), limit=batch)
+    with session_scope(factory) as session:
+        now = clock()
+        paging = oncall_pass(session, now, limit=batch)
+        daily_gap_check(session, now)
     delivery = deliver_due(factory, sender, worker_id, clock, limit=outbox_batch, lease=lease)
-    return sla, delivery
+    return PassReports(sla, handover, routed, paging, delivery)
 
 
 def run_worker(
@@ -53,7 +84,7 @@ def run_worker(
     poll_seconds: float = 1.0,
     max_seconds: float | None = None,
     stop: threading.Event | None = None,
-    on_pass: Callable[[PassReport, DeliveryReport], None] | None = None,
+    on_pass: Callable[[PassReports], None] | None = None,
     batch: int = 500,
     outbox_batch: int = 200,
     lease: timedelta = LEASE,
@@ -63,17 +94,18 @@ def run_worker(
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     totals = WorkerTotals()
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-        sla, delivery = run_pass(factory, sender, worker_id, clock, batch=batch, outbox_batch=outbox_batch,
-                                 lease=lease)
+        reports = run_pass(factory, sender, worker_id, clock, batch=batch, outbox_batch=outbox_batch, lease=lease)
         totals.passes += 1
-        totals.tickets += sla.tickets
-        totals.steps += sla.steps
-        totals.delivered += delivery.delivered
-        totals.retrying += delivery.retrying
-        totals.dead += delivery.dead
-        busy = sla.tickets >= batch or delivery.claimed >= outbox_batch
-        if (sla.tickets or delivery.claimed) and on_pass is not None:
-            on_pass(sla, delivery)
-        if not busy:
+        totals.tickets += reports.sla.tickets
+        totals.steps += reports.sla.steps
+        totals.routed += reports.routing.routed
+        totals.paged += reports.oncall.paged + reports.oncall.escalated
+        totals.delivered += reports.delivery.delivered
+        totals.retrying += reports.delivery.retrying
+        totals.dead += reports.delivery.dead
+        full = reports.sla.tickets >= batch or reports.delivery.claimed >= outbox_batch
+        if reports.busy and on_pass is not None:
+            on_pass(reports)
+        if not full:
             stop.wait(poll_seconds)
     return totals

@@ -12,30 +12,39 @@ def register(app: typer.Typer) -> None:
 
     @ticket.command("create")
     def create(
-        queue: str = typer.Option(..., help="Queue code, e.g. tech_email."),
+        queue: str = typer.Option(None, help="Queue code, e.g. tech_email (default: the classifier's choice)."),
         subject: str = typer.Option(...),
         body: str = typer.Option(""),
-        priority: str = typer.Option("normal"),
+        priority: str = typer.Option(None, help="Default: the classifier's, else normal."),
         customer_tier: str = typer.Option("standard", "--tier"),
-        category: str = typer.Option("inquiry"),
+        category: str = typer.Option(None, help="Default: the classifier's, else inquiry."),
         channel: str = typer.Option(None, help="Default: the queue's channel."),
         external_id: str = typer.Option(None, help="Your system's id: creating it again returns the same ticket."),
     ) -> None:
-        """Open a ticket; prints its number and SLA deadlines."""
+        """Open a ticket (classified, routed, paged at night); prints its number, SLA deadlines and routing."""
         from shiftdesk.clock import utc_now
         from shiftdesk.runtime import session_factory
         from store.db import session_scope
-        from tickets.lifecycle import Actor, NewTicket, create_ticket
+        from tickets.intake import open_ticket
+        from tickets.lifecycle import Actor, NewTicket
 
         new = NewTicket(queue=queue, subject=subject, body=body, priority=priority, customer_tier=customer_tier,
                         category=category, channel=channel, external_id=external_id)
         with session_scope(session_factory()) as session:
-            created, is_new = create_ticket(session, new, Actor("cli"), utc_now())
-            typer.echo(("created" if is_new else "already exists:") + f" ticket #{created.id} ({created.sla_tier or 'no SLA'})")
+            opened = open_ticket(session, new, Actor("cli"), utc_now())
+            created = opened.ticket
+            typer.echo(("created" if opened.created else "already exists:")
+                       + f" ticket #{created.id} in {created.queue.code} ({created.sla_tier or 'no SLA'})")
             for label, due in (("first response due", created.first_response_due_at),
                                ("resolution due", created.resolution_due_at)):
                 if due is not None:
                     typer.echo(f"  {label} {due:%Y-%m-%d %H:%M} UTC")
+            if opened.created:
+                for name, value in opened.suggested.items():
+                    typer.echo(f"  {name} suggested by the classifier: {value}")
+                if opened.triage:
+                    typer.echo(f"  left to a person (classifier unsure): {', '.join(opened.triage)}")
+                typer.echo(f"  {opened.routing}" + ("; the engineer on night duty was paged" if opened.paged else ""))
 
     @ticket.command("import")
     def import_file(

@@ -28,10 +28,12 @@ def register(app: typer.Typer) -> None:
 
         name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
-        def show(sla, delivery) -> None:  # noqa: ANN001 - reports from tickets.escalate / tickets.delivery
+        def show(r) -> None:  # noqa: ANN001 - tickets.worker.PassReports
             typer.echo(
-                f"[{utc_now():%H:%M:%S}] {name}: {sla.tickets} tickets, {sla.steps} steps fired; "
-                f"{delivery.delivered} sent, {delivery.retrying} to retry, {delivery.dead} dead",
+                f"[{utc_now():%H:%M:%S}] {name}: {r.sla.steps} SLA steps on {r.sla.tickets} tickets; "
+                f"{r.routing.routed} routed, {r.handover.considered} handed over; "
+                f"{r.oncall.paged} paged, {r.oncall.escalated} escalated; "
+                f"{r.delivery.delivered} sent, {r.delivery.retrying} to retry, {r.delivery.dead} dead",
                 err=True,
             )
 
@@ -44,4 +46,5 @@ def register(app: typer.Typer) -> None:
             except KeyboardInterrupt:
                 typer.echo("worker stopped", err=True)
                 return
-        typer.echo(f"worker {name} done: {totals.steps} steps fired, {totals.delivered} notifications sent", err=True)
+        typer.echo(f"worker {name} done: {totals.steps} SLA steps, {totals.routed} routed, {totals.paged} pages, "
+                   f"{totals.delivered} notifications sent", err=True)

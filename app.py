@@ -1,28 +1,32 @@
 """ShiftDesk's Streamlit entry: sign-in, then the pages the user's role allows.
 
-Run with `make run` (or `streamlit run app.py`). Only this file and pages/ import Streamlit.
+Run with `make run` (or `streamlit run app.py`). Only this file and views/ import Streamlit.
+The pages live in views/, not pages/: Streamlit treats a pages/ folder beside the entry script as
+an old-style multipage app, and the first request after start-up could then open a page file
+directly, bypassing this navigation.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import USER_KEY, current_user, db, now
+from views.ui import USER_KEY, current_user, db, now
 from shiftdesk.auth import authenticate
 
 st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:", layout="wide")
 
+ACK_PAGE = ("views/ack.py", "Acknowledge page", ":material/notifications_active:")
 # (page file, title, icon, permission) in menu order; a page shows only to roles holding its permission.
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:", "home.view"),
-    ("pages/desk.py", "Live desk", ":material/support_agent:", "desk.view"),
-    ("pages/my_tickets.py", "My tickets", ":material/assignment_ind:", "tickets.work"),
-    ("pages/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
-    ("pages/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
-    ("pages/ack.py", "Acknowledge page", ":material/notifications_active:", "notifications.own"),
-    ("pages/oncall.py", "On call", ":material/bedtime:", "roster.view"),
-    ("pages/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
-    ("pages/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
+    ("views/home.py", "Home", ":material/home:", "home.view"),
+    ("views/desk.py", "Live desk", ":material/support_agent:", "desk.view"),
+    ("views/my_tickets.py", "My tickets", ":material/assignment_ind:", "tickets.work"),
+    ("views/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
+    ("views/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
+    (*ACK_PAGE, "notifications.own"),
+    ("views/oncall.py", "On call", ":material/bedtime:", "roster.view"),
+    ("views/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
+    ("views/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
 ]
 
 
@@ -49,7 +53,9 @@ def logout() -> None:
 
 user = current_user()
 if user is None:
-    navigation = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:")])
+    # The acknowledge link in a night page carries its own token: it works signed out, like the API's.
+    navigation = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:", default=True),
+                                st.Page(ACK_PAGE[0], title=ACK_PAGE[1], icon=ACK_PAGE[2])])
 else:
     pages = [st.Page(path, title=title, icon=icon) for path, title, icon, perm in PAGES if user.can(perm)]
     with st.sidebar:

@@ -13,8 +13,8 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 PURE_PACKAGES = ["forecasting", "rostering"]
-FORBIDDEN = ("sqlalchemy", "streamlit", "alembic", "psycopg", "fastapi", "store", "pages", "requests", "httpx")
-STREAMLIT_ALLOWED = {"app.py", "pages"}
+FORBIDDEN = ("sqlalchemy", "streamlit", "alembic", "psycopg", "fastapi", "store", "views", "requests", "httpx")
+STREAMLIT_ALLOWED = {"app.py", "views"}
 
 
 def _modules(package: str) -> list[str]:
@@ -40,7 +40,7 @@ def test_pure_packages_import_no_database_ui_or_network(package: str) -> None:
     assert not set(loaded) & set(FORBIDDEN), f"{package} pulls in {sorted(set(loaded) & set(FORBIDDEN))}"
 
 
-def test_only_app_and_pages_import_streamlit() -> None:
+def test_only_app_and_views_import_streamlit() -> None:
     offenders = []
     for path in REPO_ROOT.rglob("*.py"):
         relative = path.relative_to(REPO_ROOT)

@@ -30,7 +30,7 @@ def app_as(demo_db, monkeypatch) -> Callable[[str], AppTest]:
     """
     url, report = demo_db
     monkeypatch.setenv("SHIFTDESK_DATABASE_URL", url)
-    monkeypatch.setattr("pages.ui.now", lambda: PAGE_NOW)
+    monkeypatch.setattr("views.ui.now", lambda: PAGE_NOW)
     passwords = {login.login: login.password for login in report.logins}
 
     def start(login: str) -> AppTest:

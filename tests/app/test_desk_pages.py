@@ -27,8 +27,8 @@ PINNED = FIXED_NOW + timedelta(minutes=5)
 
 @pytest.fixture
 def open_page(app_as, monkeypatch) -> Callable[[str, str], AppTest]:
-    """Sign in as `login` and open `page` (a path like "pages/desk.py") at the pinned time."""
-    monkeypatch.setattr("pages.ui.now", lambda: PINNED)
+    """Sign in as `login` and open `page` (a path like "views/desk.py") at the pinned time."""
+    monkeypatch.setattr("views.ui.now", lambda: PINNED)
     st.cache_data.clear()
 
     def open_as(login: str, page: str) -> AppTest:
@@ -56,7 +56,7 @@ def _user(session, login: str) -> User:
 
 
 def test_the_manager_sees_the_live_desk(open_page, database) -> None:
-    at = open_page("manager", "pages/desk.py")
+    at = open_page("manager", "views/desk.py")
     assert [t.value for t in at.title] == ["Live desk"]
     metrics = {m.label: int(m.value) for m in at.metric}
     with database() as session:
@@ -77,7 +77,7 @@ def test_the_manager_sees_the_live_desk(open_page, database) -> None:
 
 
 def test_the_manager_reassigns_a_ticket_from_the_page(open_page, database) -> None:
-    at = open_page("manager", "pages/desk.py")
+    at = open_page("manager", "views/desk.py")
     ticket_id = int(_table(at, "at_risk")["Ticket"].iloc[0])
     with database() as session:
         holder = session.get_one(Ticket, ticket_id).assignee_id
@@ -93,7 +93,7 @@ def test_the_manager_reassigns_a_ticket_from_the_page(open_page, database) -> No
 
 
 def test_an_agent_may_hand_over_only_her_own_tickets(open_page, database) -> None:
-    at = open_page("agent", "pages/desk.py")
+    at = open_page("agent", "views/desk.py")
     with database() as session:
         employee_id = _user(session, "agent").employee_id
         own = set(session.scalars(select(Ticket.id).where(
@@ -103,7 +103,7 @@ def test_an_agent_may_hand_over_only_her_own_tickets(open_page, database) -> Non
 
 
 def test_ticket_detail_with_a_note_and_a_refused_reply(open_page, database) -> None:
-    at = open_page("agent", "pages/desk.py")
+    at = open_page("agent", "views/desk.py")
     ticket_id = int(_table(at, "open_tickets")["Ticket"].iloc[0])
     at.selectbox(key="detail_ticket").set_value(ticket_id).run()
     assert not at.exception
@@ -129,7 +129,7 @@ def test_ticket_detail_with_a_note_and_a_refused_reply(open_page, database) -> N
 
 
 def test_the_sla_report_for_a_manager(open_page) -> None:
-    at = open_page("manager", "pages/sla_report.py")
+    at = open_page("manager", "views/sla_report.py")
     assert [t.value for t in at.title] == ["SLA report"]
     shares = {m.label: m.value for m in at.metric}
     assert set(shares) == {"Device down · first response", "Normal inquiry · first response",
@@ -148,11 +148,11 @@ def test_the_sla_report_for_a_manager(open_page) -> None:
 def test_the_sla_report_is_refused_without_sla_view(app_as, login, demo_db, monkeypatch) -> None:
     at = app_as(login)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/sla_report.py")  # not in this role's navigation
+        at.switch_page("views/sla_report.py")  # not in this role's navigation
     # Opened directly (a stale link), the page itself refuses.
     with make_session_factory(make_engine(demo_db[0]))() as session:
         user = as_current_user(_user(session, login))
-    direct = AppTest.from_file(str(REPO_ROOT / "pages" / "sla_report.py"), default_timeout=60)
+    direct = AppTest.from_file(str(REPO_ROOT / "views" / "sla_report.py"), default_timeout=60)
     direct.session_state["current_user"] = user
     direct.run()
     assert [e.value for e in direct.error] == [f"Your role ({login}) may not open this page."]
@@ -169,7 +169,7 @@ def test_the_inbox_lists_newest_first_and_marks_read(open_page, database) -> Non
                 status="sent", next_attempt_at=PINNED, created_at=PINNED - timedelta(minutes=10 - minutes),
             ))
         session.commit()
-    at = open_page("agent", "pages/inbox.py")
+    at = open_page("agent", "views/inbox.py")
     assert [m.value for m in at.markdown if "SLA warning" in m.value] == [
         "**SLA warning: ticket #2**", "**SLA warning: ticket #1**"]
     assert at.caption[0].value.startswith("2 unread")
@@ -184,7 +184,7 @@ def test_the_inbox_lists_newest_first_and_marks_read(open_page, database) -> Non
 
 
 def test_the_web_form_creates_a_ticket(open_page, database) -> None:
-    at = open_page("agent", "pages/new_ticket.py")
+    at = open_page("agent", "views/new_ticket.py")
     at.selectbox(key="nt_queue").set_value("tech_email")
     at.text_input(key="nt_subject").input("Screen flickers after update")
     at.text_input(key="nt_customer_email").input("kim@example.com")
@@ -202,7 +202,7 @@ def test_the_web_form_creates_a_ticket(open_page, database) -> None:
 def test_the_web_form_refuses_bad_input_keeps_it_and_stores_nothing(open_page, database) -> None:
     with database() as session:
         before = session.scalar(select(func.count()).select_from(Ticket))
-    at = open_page("agent", "pages/new_ticket.py")
+    at = open_page("agent", "views/new_ticket.py")
     at.text_input(key="nt_subject").input("   ")
     at.text_area(key="nt_body").input("My parcel is stuck in customs since Monday.")
     at.button(key="FormSubmitter:new_ticket-Create ticket").click().run()

@@ -19,7 +19,7 @@ def _count(url, table) -> int:
 def test_manager_runs_and_approves_a_forecast(app_as, demo_db) -> None:
     url, _ = demo_db
     at = app_as("manager")
-    at.switch_page("pages/forecast.py").run()
+    at.switch_page("views/forecast.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Forecast"]
     at.selectbox[1].select("historic_average")  # the fastest model keeps the test short
@@ -36,7 +36,7 @@ def test_manager_runs_and_approves_a_forecast(app_as, demo_db) -> None:
 def test_events_are_validated_and_saved(app_as, demo_db) -> None:
     url, _ = demo_db
     at = app_as("manager")
-    at.switch_page("pages/forecast.py").run()
+    at.switch_page("views/forecast.py").run()
     before = _count(url, ForecastEvent)
     save = next(b for b in at.button if b.label == "Save events")
     save.click().run()
@@ -47,10 +47,10 @@ def test_events_are_validated_and_saved(app_as, demo_db) -> None:
 def test_agents_neither_see_nor_open_the_forecast(app_as, demo_db, monkeypatch) -> None:
     at = app_as("agent")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/forecast.py")
+        at.switch_page("views/forecast.py")
     # Opened directly (a hand-typed URL), the page itself refuses the role.
     monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
-    direct = AppTest.from_file(str(REPO_ROOT / "pages" / "forecast.py"), default_timeout=60)
+    direct = AppTest.from_file(str(REPO_ROOT / "views" / "forecast.py"), default_timeout=60)
     direct.session_state["current_user"] = at.session_state["current_user"]
     direct.run()
     assert [e.value for e in direct.error] == ["Your role (agent) may not open this page."]

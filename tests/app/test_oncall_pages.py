@@ -92,7 +92,7 @@ def _pages(night_page: NightPage) -> list[tuple[int, str, str | None]]:
 
 
 def test_the_manager_sees_tonights_chain_the_pages_and_the_gaps(open_page, night_page) -> None:
-    at = open_page("manager", "pages/oncall.py")
+    at = open_page("manager", "views/oncall.py")
     assert [t.value for t in at.title] == ["On call"]
     assert at.caption[0].value.startswith("Customer Care · local time Thu 26 Nov 10:35 · night duty starts Thu 23:00")
     with night_page.factory() as session:
@@ -114,7 +114,7 @@ def test_the_manager_sees_tonights_chain_the_pages_and_the_gaps(open_page, night
 
 
 def test_a_manager_reorders_the_standby_list(open_page, night_page) -> None:
-    at = open_page("manager", "pages/oncall.py")
+    at = open_page("manager", "views/oncall.py")
     assert at.multiselect(key="standby_pick").value == [_employee(night_page, "Li Na")]
     ids = {name: _employee(night_page, name) for name in ("Wang Wei", "Li Na")}
     at.multiselect(key="standby_pick").set_value([ids["Wang Wei"], ids["Li Na"]])
@@ -127,13 +127,13 @@ def test_a_manager_reorders_the_standby_list(open_page, night_page) -> None:
 
 
 def test_a_planner_sees_the_panel_but_does_not_edit_the_standby_list(open_page, night_page) -> None:
-    at = open_page("planner", "pages/oncall.py")
+    at = open_page("planner", "views/oncall.py")
     assert [t.value for t in at.title] == ["On call"]
     assert len(at.multiselect) == 0 and "Managers edit the standby list." in [c.value for c in at.caption]
 
 
 def test_the_standby_acknowledges_from_the_link_in_her_page(open_page, night_page) -> None:
-    at = open_page("agent", "pages/ack.py", token=night_page.standby_token)
+    at = open_page("agent", "views/ack.py", token=night_page.standby_token)
     assert at.markdown[0].value == f"**Ticket #{night_page.ticket_id}: All POS terminals down in the store**"
     at.button(key="ack_link").click().run()
     assert not at.exception
@@ -145,8 +145,8 @@ def test_the_standby_acknowledges_from_the_link_in_her_page(open_page, night_pag
 def test_a_link_acknowledges_without_signing_in(demo_db, night_page, monkeypatch) -> None:
     """Opened straight from the mail (no session yet), the page's token is the credential, as for the API."""
     monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
-    monkeypatch.setattr("pages.ui.now", lambda: PAGE_NOW)
-    at = AppTest.from_file(str(REPO_ROOT / "pages" / "ack.py"), default_timeout=60)
+    monkeypatch.setattr("views.ui.now", lambda: PAGE_NOW)
+    at = AppTest.from_file(str(REPO_ROOT / "views" / "ack.py"), default_timeout=60)
     at.query_params["token"] = night_page.standby_token
     at.run()
     at.button(key="ack_link").click().run()
@@ -158,12 +158,12 @@ def test_a_link_acknowledges_without_signing_in(demo_db, night_page, monkeypatch
 
 def test_without_a_link_or_a_session_the_page_asks_to_sign_in(demo_db, monkeypatch) -> None:
     monkeypatch.setenv("SHIFTDESK_DATABASE_URL", demo_db[0])
-    at = AppTest.from_file(str(REPO_ROOT / "pages" / "ack.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(REPO_ROOT / "views" / "ack.py"), default_timeout=60).run()
     assert [w.value for w in at.warning] == ["Please sign in."] and not at.button
 
 
 def test_the_standby_acknowledges_a_page_listed_for_her(open_page, night_page) -> None:
-    at = open_page("agent", "pages/ack.py")
+    at = open_page("agent", "views/ack.py")
     assert [s.value for s in at.subheader] == ["Pages sent to you"]
     at.button(key=f"ack_{night_page.standby_page_id}").click().run()
     assert not at.exception
@@ -172,7 +172,7 @@ def test_the_standby_acknowledges_a_page_listed_for_her(open_page, night_page) -
 
 
 def test_a_wrong_link_is_refused_and_acknowledges_nothing(open_page, night_page) -> None:
-    at = open_page("agent", "pages/ack.py", token="pg_mistyped-token")
+    at = open_page("agent", "views/ack.py", token="pg_mistyped-token")
     assert [e.value for e in at.error] == [
         "no page has this acknowledgement token: check the link, or ask the desk manager"]
     assert _pages(night_page)[-1] == (3, "open", None)
@@ -181,4 +181,4 @@ def test_a_wrong_link_is_refused_and_acknowledges_nothing(open_page, night_page)
 def test_an_agent_does_not_get_the_on_call_panel(app_as) -> None:
     at = app_as("agent")
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in her navigation at all
-        at.switch_page("pages/oncall.py").run()
+        at.switch_page("views/oncall.py").run()

@@ -53,7 +53,7 @@ def _routing_view(at: AppTest) -> AppTest:
 
 
 def test_the_routing_view_shows_who_can_take_each_queue_and_the_waiting_tickets(open_page, database) -> None:
-    at = _routing_view(open_page("manager", "pages/desk.py"))
+    at = _routing_view(open_page("manager", "views/desk.py"))
     with database() as session:
         team = routing.team_now(session, 1, PAGE_NOW)
         working = on_shift(session, 1, PAGE_NOW)
@@ -77,7 +77,7 @@ def test_the_routing_view_shows_who_can_take_each_queue_and_the_waiting_tickets(
 
 
 def test_route_now_gives_the_ticket_to_the_agent_routing_picks_and_says_so(open_page, database) -> None:
-    at = _routing_view(open_page("manager", "pages/desk.py"))
+    at = _routing_view(open_page("manager", "views/desk.py"))
     ticket_id = int(_table(at, "routing_unassigned")["Ticket"].iloc[0])
     at.selectbox(key="route_ticket").set_value(ticket_id).run()
     at.button(key="route_one").click().run()
@@ -93,7 +93,7 @@ def test_route_now_gives_the_ticket_to_the_agent_routing_picks_and_says_so(open_
 
 
 def test_route_all_waiting_runs_one_pass_and_reports_it(open_page, database) -> None:
-    at = _routing_view(open_page("manager", "pages/desk.py"))
+    at = _routing_view(open_page("manager", "views/desk.py"))
     at.button(key="route_all").click().run()
     with database() as session:
         routed = session.scalars(select(TicketEvent.ticket_id).where(
@@ -107,14 +107,14 @@ def test_route_all_waiting_runs_one_pass_and_reports_it(open_page, database) -> 
 
 
 def test_an_agent_sees_the_routing_view_without_the_route_buttons(open_page) -> None:
-    at = _routing_view(open_page("agent", "pages/desk.py"))
+    at = _routing_view(open_page("agent", "views/desk.py"))
     assert "Route" not in [s.value for s in at.subheader]
     assert not [b for b in at.button if b.key in ("route_one", "route_all")]
     assert at.selectbox(key="reassign_ticket").options  # her own tickets can still be handed over
 
 
 def test_my_tickets_lists_the_agents_open_tickets_with_countdowns(open_page, database) -> None:
-    at = open_page("agent", "pages/my_tickets.py")
+    at = open_page("agent", "views/my_tickets.py")
     with database() as session:
         agent = session.scalar(select(User).where(User.login == "agent"))
         own = set(session.scalars(select(Ticket.id).where(Ticket.assignee_id == agent.employee_id,
@@ -129,7 +129,7 @@ def test_my_tickets_lists_the_agents_open_tickets_with_countdowns(open_page, dat
 
 
 def test_my_tickets_reply_and_status_go_through_the_desk_actions(open_page, database) -> None:
-    at = open_page("agent", "pages/my_tickets.py")
+    at = open_page("agent", "views/my_tickets.py")
     ticket_id = int(_table(at, "my_tickets")["Ticket"].iloc[0])
     before = {m.label: int(m.value) for m in at.metric}["My open tickets"]
     at.selectbox(key="my_ticket").set_value(ticket_id).run()
@@ -154,5 +154,5 @@ def test_my_tickets_reply_and_status_go_through_the_desk_actions(open_page, data
 
 
 def test_a_manager_without_an_employee_record_is_told_so(open_page) -> None:
-    at = open_page("manager", "pages/my_tickets.py")
+    at = open_page("manager", "views/my_tickets.py")
     assert [i.value for i in at.info] == ["Your login is not linked to an employee, so no tickets are routed to you."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FORBIDDEN = {"sqlalchemy", "streamlit", "store", "pages", "api", "requests", "httpx", "urllib", "socket", "fastapi"}
+FORBIDDEN = {"sqlalchemy", "streamlit", "store", "views", "api", "requests", "httpx", "urllib", "socket", "fastapi"}
 PACKAGE = Path(__file__).resolve().parents[2] / "forecasting"
 
 

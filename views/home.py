@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import db, now, page_user
+from views.ui import db, now, page_user
 from shiftdesk.services.desk_summary import desk_summary
 from store.org import first_team_id
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from pages.ui import db, now, page_user, show_error
+from views.ui import db, now, page_user, show_error
 from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from store.org import first_team_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import db, now, page_user
+from views.ui import db, now, page_user
 from store.org import first_team_id
 from tickets import desk_view
 from tickets.desk_view import InboxItem

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import db, now, page_user, show_error
+from views.ui import db, now, page_user, show_error
 from shiftdesk.errors import UserError
 from store.org import first_team_id
 from tickets import desk_view

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from pages.ui import db, now, page_user, show_error
+from views.ui import db, now, page_user, show_error
 from shiftdesk.errors import UserError
 from tickets import desk_view
 from tickets.desk_view import MyTickets, minutes_text

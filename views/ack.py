@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from pages.ui import current_user, db, now, page_user, show_error
+from views.ui import current_user, db, now, page_user, show_error
 from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from tickets.oncall import (

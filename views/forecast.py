@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.models import MODELS
-from pages.ui import db, now, page_user, show_error
+from views.ui import db, now, page_user, show_error
 from shiftdesk.errors import UserError
 from shiftdesk.services.forecast_events import save_events
 from shiftdesk.services.forecasts import ForecastOutcome, forecast_team, next_week_start, save_forecast

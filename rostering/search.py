@@ -55,6 +55,7 @@ NEIGHBOURHOOD_TARGET_S = 0.4
 STALL_DOUBLING = 25  # rounds without improvement that double the time per sub-solve
 STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
+KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to stay explored
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,7 @@ class Search:
                     time.monotonic() - t_round - took)
                 shared["stall"] = 0 if improved else shared["stall"] + 1
                 rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
-                floor = 0.05 * sum(gain.values()) / len(gain)
+                floor = KIND_FLOOR * sum(gain.values()) / len(gain)
                 gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)
                 if status == cp_model.OPTIMAL and took < target:
                     size[kind] *= 1.2

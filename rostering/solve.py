@@ -144,7 +144,8 @@ def _result(problem: Problem, search: Search, previous: Roster | None, explain: 
         if search.proven_infeasible and not search.stopped:
             conflict: list[Explanation] = []
             if explain:
-                conflict = explain_conflict(problem, find_conflict(problem, seed=search.seed))
+                conflict = explain_conflict(problem, find_conflict(
+                    problem, seed=search.seed, time_limit_s=max(1.0, min(10.0, search.left()))))
             return SolveResult(SolveStatus.INFEASIBLE, "the hard rules cannot all hold: "
                                + ("; ".join(e.text for e in conflict[:3]) or "see explanations"),
                                search.elapsed(), explanations=tuple(conflict), phases=phases)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the HTTP API and Streamlit side by side; when either stops, or this script is stopped, both stop.
+# `make run`: the HTTP API, one desk worker (SLA warnings, routing, night paging, notifications) and
+# Streamlit side by side; when any of them stops, or this script is stopped, all stop.
 # Usage: scripts/run-desk.sh BIN_DIR [APP_PORT] [API_PORT]
 set -euo pipefail
 
@@ -10,9 +11,10 @@ api_port=${3:-8000}
 "$bin/shiftdesk" api --port "$api_port" &
 api_pid=$!
 app_pid=
+worker_pid=
 # Background jobs of a script ignore Ctrl-C, so they are stopped explicitly however this script ends.
 stop_all() {
-    kill $app_pid "$api_pid" 2>/dev/null || true
+    kill $app_pid $worker_pid "$api_pid" 2>/dev/null || true
     wait 2>/dev/null || true
 }
 trap stop_all EXIT
@@ -32,6 +34,9 @@ until healthy; do
 done
 echo "API on http://127.0.0.1:$api_port (docs: /docs); app on http://localhost:$app_port"
 
+"$bin/shiftdesk" worker &
+worker_pid=$!
+
 "$bin/streamlit" run app.py --server.port "$app_port" --server.headless true --browser.gatherUsageStats false &
 app_pid=$!
-wait -n "$app_pid" "$api_pid"
+wait -n "$app_pid" "$worker_pid" "$api_pid"

@@ -17,7 +17,7 @@ DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "shiftdesk.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    smtp_host: str
+    smtp_host: str | None  # None: e-mail is not set up, so nothing is queued for it
     smtp_port: int
     smtp_sender: str
     webhook_secret: str | None
@@ -29,7 +29,7 @@ class Settings:
         env = dict(os.environ if env is None else env)
         return cls(
             database_url=env.get("SHIFTDESK_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
-            smtp_host=env.get("SHIFTDESK_SMTP_HOST", "localhost"),
+            smtp_host=env.get("SHIFTDESK_SMTP_HOST") or None,
             smtp_port=int(env.get("SHIFTDESK_SMTP_PORT", "25")),
             smtp_sender=env.get("SHIFTDESK_SMTP_SENDER", "shiftdesk@localhost"),
             webhook_secret=env.get("SHIFTDESK_WEBHOOK_SECRET"),

@@ -581,6 +581,9 @@ class OnCallStandby(Base):
     position: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    team: Mapped[Team] = relationship()
+    employee: Mapped[Employee] = relationship()
+
 
 class Page(Base):
     """One page of the on-call chain for a ticket: who, at which step, and whether they acknowledged.

@@ -24,6 +24,10 @@ from shiftdesk.demo.seed import SeedReport, seed_demo
 from store import migrate
 from store.db import make_engine, make_session_factory, session_scope
 
+# The desk queues e-mail only when an SMTP server is configured; tests assert on e-mail rows.
+# (Tests that deliver start a real SMTP server and pass its address explicitly.)
+os.environ.setdefault("SHIFTDESK_SMTP_HOST", "127.0.0.1")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 # A fixed instant for tests: Thursday 26 Nov 2026, 10:30 in Shanghai.

@@ -14,7 +14,7 @@ import shiftdesk.demo.seed as seed_module
 from shiftdesk.auth import authenticate
 from shiftdesk.demo.seed import seed_demo
 from store.db import make_engine, make_session_factory, session_scope
-from store.schema import Base, Employee, Queue, ShiftType, Site, Ticket, User
+from store.schema import Base, Employee, OnCallStandby, Queue, ShiftType, Site, Ticket, User
 from tests.conftest import FIXED_NOW, fresh_database_url
 
 VOLATILE = {("users", "password_hash"), ("users", "last_login_at")}
@@ -67,7 +67,8 @@ def test_demo_desk_is_what_a_planner_expects(demo_db) -> None:
             select(func.min(Ticket.created_at), func.max(Ticket.created_at))
         ).one()
         assert (days[1] - days[0]).days >= 16 * 7 - 1
-        assert session.scalar(select(func.count()).select_from(Queue)) == 8  # 7 customer queues + escalations
+        assert session.scalar(select(func.count()).select_from(Queue)) == 9  # 7 customer queues, escalations, triage
+        assert session.scalar(select(func.count()).select_from(OnCallStandby)) == 2
     assert {login.role for login in report.logins} == {"agent", "planner", "manager", "admin"}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shiftdesk.settings import Settings
 from store import outbox
 from store.enums import NotificationChannel
 from store.people import Contact
@@ -29,12 +30,18 @@ class Message:
     data: dict[str, Any] | None = None
 
 
-def rows_for(message: Message, contact: Contact, now: datetime, webhook_url: str | None) -> list[dict[str, Any]]:
-    """Outbox rows (column dicts) that reach `contact` on every channel they have."""
+def rows_for(message: Message, contact: Contact, now: datetime, webhook_url: str | None,
+             *, email: bool | None = None) -> list[dict[str, Any]]:
+    """Outbox rows (column dicts) that reach `contact` on every channel they have.
+
+    E-mail rows only when the deployment has an SMTP server (`email` None: ask the settings).
+    """
+    if email is None:
+        email = Settings.from_env().smtp_host is not None
     targets: list[tuple[NotificationChannel, str]] = []
     if contact.user_id is not None:
         targets.append((NotificationChannel.IN_APP, str(contact.user_id)))
-    if contact.email:
+    if contact.email and email:
         targets.append((NotificationChannel.EMAIL, contact.email))
     if webhook_url:
         targets.append((NotificationChannel.WEBHOOK, webhook_url))
@@ -68,5 +75,6 @@ def _tag(contact: Contact) -> str:
 def notify(session: Session, message: Message, contacts: list[Contact], now: datetime,
            webhook_url: str | None = None) -> int:
     """Enqueue `message` for each contact in the caller's transaction; returns the rows added."""
-    rows = [row for contact in contacts for row in rows_for(message, contact, now, webhook_url)]
+    email = Settings.from_env().smtp_host is not None
+    rows = [row for contact in contacts for row in rows_for(message, contact, now, webhook_url, email=email)]
     return outbox.enqueue(session, rows)

@@ -71,8 +71,10 @@ QUEUES: tuple[DemoQueue, ...] = (
     DemoQueue("vip_care", "VIP hotline", "phone", "vip_care", 480, True, 0.10, 0.85, 30),
 )
 
-# Where the SLA escalation steps move breached tickets (seniors work it).
+# Where the SLA escalation steps move breached tickets; tickets whose queue the classifier could
+# not tell wait in intake's triage queue. Seniors work both.
 ESCALATION_QUEUE = "escalations"
+STANDBY_SIZE = 2  # seniors paged when the night duty does not answer
 
 AGENT_NAMES: tuple[str, ...] = (
     "Li Na", "Wang Wei", "Zhang Min", "Liu Yang", "Chen Jie", "Yang Fang", "Huang Lei", "Zhao Li",

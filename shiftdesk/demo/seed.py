@@ -21,11 +21,13 @@ from shiftdesk.demo import desk
 from shiftdesk.demo.history import generate_tickets, promotion_day
 from shiftdesk.demo.roster import rotation_roster
 from shiftdesk.demo.sla import seed_sla_tiers, seed_ticket_sla
+from tickets.intake import TRIAGE_QUEUE
 from store.schema import (
     Base,
     Employee,
     EmployeeSkill,
     ForecastEvent,
+    OnCallStandby,
     Queue,
     Roster,
     RosterAssignment,
@@ -87,6 +89,8 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
     for agent, employee in zip(agents, employees, strict=True):
         if agent.supervisor is not None:
             employee.supervisor_id = employees[agent.supervisor].id
+    standby = [e for a, e in zip(agents, employees, strict=True) if a.senior and a.may_work_nights][:desk.STANDBY_SIZE]
+    session.add_all(OnCallStandby(team=team, employee=e, position=n) for n, e in enumerate(standby, start=1))
 
     queues = {
         q.code: Queue(team=team, code=q.code, name=q.name, channel=q.channel, skill=skills[q.skill],
@@ -96,8 +100,9 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
         for q in desk.QUEUES
     }
     session.add_all(queues.values())
-    session.add(Queue(team=team, code=desk.ESCALATION_QUEUE, name="Escalations", channel="internal",
-                      skill=skills["vip_care"], covered_24x7=True))
+    for code, name in ((desk.ESCALATION_QUEUE, "Escalations"), (TRIAGE_QUEUE, "Triage")):
+        session.add(Queue(team=team, code=code, name=name, channel="internal", skill=skills["vip_care"],
+                          covered_24x7=True))
     seed_sla_tiers(session, now)
 
     logins = _users(session, employees, now)

@@ -374,8 +374,9 @@ def test_router_sends_a_mixed_batch_through_each_channel(channel_router: Channel
         channel_router.send(messages[3], now=FIXED_NOW)
 
 
-@pytest.mark.parametrize("env", [{"SHIFTDESK_WEBHOOK_SECRET": ""}, {"SHIFTDESK_SMTP_PORT": "0"},
-                                 {"SHIFTDESK_SMTP_SENDER": "shiftdesk"}])
+@pytest.mark.parametrize("env", [{"SHIFTDESK_WEBHOOK_SECRET": ""},
+                                 {"SHIFTDESK_SMTP_HOST": "127.0.0.1", "SHIFTDESK_SMTP_PORT": "0"},
+                                 {"SHIFTDESK_SMTP_HOST": "127.0.0.1", "SHIFTDESK_SMTP_SENDER": "shiftdesk"}])
 def test_router_names_a_bad_setting(env: dict[str, str]) -> None:
     with pytest.raises(ChannelConfigError, match="SHIFTDESK_|sender"):
         ChannelRouter.from_settings(Settings.from_env(env))

@@ -118,3 +118,12 @@ def test_webhook_rows_when_the_team_has_a_webhook(factory) -> None:
         hooks = session.scalars(select(Notification).where(Notification.channel == "webhook")).all()
         assert [h.recipient for h in hooks] == ["http://127.0.0.1:9/sms"]
         assert hooks[0].payload["phone"] == "+86 138 0000 0000" and hooks[0].payload["to"] == "Zhao Li"
+
+
+def test_without_an_smtp_server_nothing_is_queued_for_e_mail(factory, monkeypatch) -> None:
+    monkeypatch.delenv("SHIFTDESK_SMTP_HOST")
+    _vip_complaint_for_li_na(factory)
+    _tick(factory, NOW + timedelta(minutes=25))
+    with factory() as session:
+        channels = set(session.scalars(select(Notification.channel)))
+    assert channels and "email" not in {c.value for c in channels}

@@ -40,11 +40,10 @@ class ChannelRouter:
     def from_settings(cls, settings: Settings, *, client: httpx.Client | None = None) -> ChannelRouter:
         """All three channels; raises ChannelConfigError (a UserError) naming a bad setting."""
         secret = None if settings.webhook_secret is None else settings.webhook_secret.encode("utf-8")
-        return cls({
-            IN_APP: InAppSender(),
-            EMAIL: EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
-            WEBHOOK: WebhookSender(secret, client=client),
-        })
+        senders: dict[str, Sender] = {IN_APP: InAppSender(), WEBHOOK: WebhookSender(secret, client=client)}
+        if settings.smtp_host is not None:
+            senders[EMAIL] = EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+        return cls(senders)
 
     def send(self, message: OutgoingMessage, *, now: datetime) -> None:
         """Send one message; raises DeliveryError (permanent for an unknown channel)."""

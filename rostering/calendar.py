@@ -290,15 +290,18 @@ class Calendar:
     @cached_property
     def night_intervals(self) -> tuple[int, ...]:
         """Grid intervals whose local start lies in the night window and that
-        some shift of the horizon or of the known history could cover: the
-        first morning of a roster without history is nobody's to staff."""
+        some shift of the horizon could cover. The small hours of the first
+        morning belong to last week's night shift, which this roster cannot
+        change: they are not its to staff (history still counts towards the
+        cover of an interval the horizon shares)."""
         rules = self.problem.rules
         lo, hi = _local_minutes(rules.night_start), _local_minutes(rules.night_end)
         out = []
         for i in range(self.num_intervals):
             local = self.interval_start(i).astimezone(self.zone)
             m = local.hour * 60 + local.minute
-            if ((lo <= m < hi) if lo < hi else (m >= lo or m < hi)) and self.slots_covering.get(i):
+            in_window = (lo <= m < hi) if lo < hi else (m >= lo or m < hi)
+            if in_window and any(day >= 0 for day, _ in self.slots_covering.get(i, ())):
                 out.append(i)
         return tuple(out)
 

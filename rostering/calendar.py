@@ -203,6 +203,12 @@ class Calendar:
             if idm.required < 0:
                 raise RosterInputError(f"interval_demand at {idm.start.isoformat()}: negative")
             self.interval_required[(i, idm.skill)] = idm.required
+        # Demand no shift of the horizon can work (the small hours of the first morning belong to last
+        # week's night shift) is not this roster's: neither a cost nor a broken soft rule to report.
+        self.interval_required = {
+            (i, k): need for (i, k), need in self.interval_required.items()
+            if any(day >= 0 for day, _ in self.slots_covering.get(i, ()))
+        }
 
         self.demanded_skills: frozenset[SkillId] = frozenset(
             {k for _, k in self.interval_required}

@@ -134,7 +134,7 @@ def save_draft(session: Session, user: CurrentUser | None, plan: WeekPlan, roste
     row = RosterRow(
         team_id=plan.team_id, week_start=plan.monday, version=(versions[0].version + 1) if versions else 1,
         status=RosterStatus.DRAFT, created_at=now, created_by_id=user.id if user else None,
-        solver_status=solver_status, objective=report.total_cost, kpis=kpis_json(plan, roster), note=note,
+        solver_status=solver_status, objective=report.objective, kpis=kpis_json(plan, roster), note=note,
     )
     return roster_store.add_roster(session, row, _assignment_rows(plan, roster))
 
@@ -197,7 +197,7 @@ def edit(session: Session, user: CurrentUser | None, roster_id: int, employee_id
     if report.violations:
         raise UserError("; ".join(v.message for v in report.violations[:3]))
     roster_store.replace_assignments(session, row, _assignment_rows(plan, edited))
-    row.objective, row.kpis = report.total_cost, kpis_json(plan, edited)
+    row.objective, row.kpis = report.objective, kpis_json(plan, edited)
     return report
 
 

@@ -62,6 +62,14 @@ class RequestStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class RequestKind(StrEnum):
+    SWAP = "swap"  # two agents exchange shifts
+    GIVE_AWAY = "give_away"  # an agent offers a shift; a colleague takes it
+    OPEN_SHIFT = "open_shift"  # a gap a planner posts; an agent volunteers
+    OVERTIME = "overtime"  # an extra shift
+    TIME_OFF = "time_off"  # full or partial days off, with a reason
+
+
 class NotificationChannel(StrEnum):
     IN_APP = "in_app"
     EMAIL = "email"

@@ -41,6 +41,7 @@ from store.enums import (
     NotificationChannel,
     NotificationStatus,
     Priority,
+    RequestKind,
     RequestStatus,
     Role,
     RosterStatus,
@@ -265,24 +266,92 @@ class TimeOffRequest(Base):
     employee: Mapped[Employee] = relationship()
 
 
-class SwapRequest(Base):
-    """The beneficiary gives a shift; the benefactor takes it (and, in a swap, gives one back)."""
+class ShiftRequest(Base):
+    """An agent's request to change a published roster (see `rostering.requests` for the states).
 
-    __tablename__ = "swap_requests"
+    `requester` gives (swap, give-away), takes (overtime) or is off (time off);
+    `counterpart` is the colleague who takes the shift or swaps theirs on
+    `other_day` (an open shift has no requester until someone volunteers, who
+    becomes the counterpart). `starts_at` is when the request's first shift
+    starts: the cut-off counts back from it and the request expires at it.
+    `review_ok`/`review_line` keep the last check for the inbox.
+    """
+
+    __tablename__ = "shift_requests"
+    __table_args__ = (
+        Index("ix_shift_requests_team_status", "team_id", "status"),
+        Index("ix_shift_requests_status_starts", "status", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id"))
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
-    benefactor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
-    given_day: Mapped[date] = mapped_column(Date)
-    given_shift_type_id: Mapped[int] = mapped_column(ForeignKey("shift_types.id"))
-    taken_day: Mapped[date | None] = mapped_column(Date)
-    taken_shift_type_id: Mapped[int | None] = mapped_column(ForeignKey("shift_types.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    kind: Mapped[RequestKind] = mapped_column(str_enum(RequestKind))
     status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus), default=RequestStatus.PROPOSED)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    roster_version: Mapped[int] = mapped_column(Integer)  # the published version it was checked against
+    day: Mapped[date | None] = mapped_column(Date)
+    shift_type_id: Mapped[int | None] = mapped_column(ForeignKey("shift_types.id"))
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
+    other_day: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[datetime | None]
+    period_end: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime]
+    review_ok: Mapped[bool | None] = mapped_column(Boolean)
+    review_line: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
+    applied_roster_id: Mapped[int | None] = mapped_column(ForeignKey("rosters.id"))
+    time_off_id: Mapped[int | None] = mapped_column(ForeignKey("time_off_requests.id"))
+
+    requester: Mapped[Employee | None] = relationship(foreign_keys=[requester_id])
+    counterpart: Mapped[Employee | None] = relationship(foreign_keys=[counterpart_id])
+    shift_type: Mapped[ShiftType | None] = relationship()
+    skill: Mapped[Skill | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"
+    )
+
+
+class RequestEvent(Base):
+    """The audit trail of a request: every transition, with who did it and when."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("shift_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    request: Mapped[ShiftRequest] = relationship(back_populates="events")
+
+
+class RequestPolicy(Base):
+    """A team's rules for requests; a team without a row gets the defaults."""
+
+    __tablename__ = "request_policies"
+    __table_args__ = (
+        CheckConstraint("cutoff_hours >= 0", name="cutoff"),
+        CheckConstraint("overtime_limit_minutes_week >= 0", name="overtime_limit"),
+    )
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    # Kinds approved without a manager when every check passes (swaps only like-for-like).
+    auto_approve: Mapped[list[Any]] = mapped_column(default=list)
+    cutoff_hours: Mapped[int] = mapped_column(Integer, default=12)
+    overtime_limit_minutes_week: Mapped[int] = mapped_column(Integer, default=8 * 60)
 
 
 class ForecastEvent(Base):

@@ -132,7 +132,7 @@ def build_agents(rng: random.Random) -> list[DemoAgent]:
                 max_consecutive_days=rng.choice((5, 5, 6)),
                 min_rest_minutes=11 * 60,
                 may_work_nights=may_work_nights,
-                max_nights_per_week=3 if may_work_nights else 0,
+                max_nights_per_week=4 if may_work_nights else 0,
                 senior=senior,
             )
         )

@@ -22,13 +22,13 @@ from shiftdesk.auth import CurrentUser, PermissionDenied
 from shiftdesk.errors import UserError
 from shiftdesk.services import rosters
 from shiftdesk.services import shift_requests as requests
-from store.db import session_scope
+from store.db import make_engine, make_session_factory, session_scope
 from store.enums import RequestKind, RequestStatus, Role
 from store.schema import (
     Employee, ForecastRun, Notification, Roster, RosterAssignment, ShiftType, Skill, StaffingRequirement, Ticket,
     TimeOffRequest, User,
 )
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, fresh_database_url
 from tests.desk_factory import SHANGHAI, build_small_desk, local
 
 NOW = FIXED_NOW
@@ -48,10 +48,23 @@ def day(n: int) -> date:
 
 @pytest.fixture
 def desk(factory):
+    return _crafted_desk(factory)
+
+
+@pytest.fixture
+def pg_factory(request: pytest.FixtureRequest, tmp_path):
+    """Row locks and real concurrency need PostgreSQL; this test runs there only (never skipped)."""
+    engine = make_engine(fresh_database_url("postgresql", request, tmp_path), pool_size=4)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _crafted_desk(factory):
     with session_scope(factory) as session:
         small = build_small_desk(session, NOW)
         team = small.team_id
         session.execute(delete(Roster).where(Roster.week_start != MONDAY))  # no history: the week stands alone
+        session.expunge_all()  # the database cascaded the delete to assignments the session still holds
         shifts = {s.code: s for s in session.scalars(select(ShiftType).where(ShiftType.team_id == team))}
         shifts["N"].start_local = time(22)  # the night shift covers the whole night window 22-06
         skills = {s.code: s for s in session.scalars(select(Skill))}
@@ -62,8 +75,8 @@ def desk(factory):
         session.flush()
         for name, (code, skill, days) in WEEK.items():
             for n in days:
-                session.add(RosterAssignment(roster_id=roster.id, employee_id=small.employees[name], day=day(n),
-                                             shift_type_id=shifts[code].id, skill_id=skills[skill].id))
+                roster.assignments.append(RosterAssignment(employee_id=small.employees[name], day=day(n),
+                                                           shift_type_id=shifts[code].id, skill_id=skills[skill].id))
         for login, name in (("zhang.min", "Zhang Min"), ("zhao.li", "Zhao Li"), ("chen.jie", "Chen Jie")):
             session.add(User(login=login, display_name=name, password_hash="-", role="agent",
                              employee_id=small.employees[name], created_at=NOW))
@@ -233,11 +246,10 @@ def test_bad_input_gets_a_clear_error(factory, desk) -> None:
                                   other_day=day(6), now=NOW)
 
 
-def test_concurrent_approvals_never_double_book(factory, desk, db_url) -> None:
+def test_concurrent_approvals_never_double_book(pg_factory) -> None:
     """Two give-aways to the same colleague on one day, approved at once by two managers."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("row locks and real concurrency: PostgreSQL")
-    small, users = desk
+    factory = pg_factory
+    small, users = _crafted_desk(factory)
     with session_scope(factory) as session:
         ids = [requests.propose_give_away(session, users[login], day=day(5), to_employee_id=small.employees["Chen Jie"],
                                           now=NOW).id for login in ("li.na", "zhao.li")]

@@ -24,6 +24,7 @@ PAGES = [
     ("views/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
     ("views/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
     (*ACK_PAGE, "notifications.own"),
+    ("views/roster.py", "Roster", ":material/calendar_month:", "roster.view"),
     ("views/oncall.py", "On call", ":material/bedtime:", "roster.view"),
     ("views/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
     ("views/forecast.py", "Forecast", ":material/insights:", "forecast.view"),

@@ -63,6 +63,7 @@ def agent_calendar(roster: Roster, employee_id: int, zone: str) -> bytes:
         if a.shift_type.is_night:
             event.add("description", "Night duty: you are on call for urgent tickets of 24x7 queues.")
         calendar.add_component(event)
+    calendar.add_missing_timezones()  # a VTIMEZONE, so any calendar app reads the local times right
     return calendar.to_ical()
 
 

@@ -34,9 +34,11 @@ from rostering.domain import (
     ShiftType,
     TimeOff,
 )
+from rostering.calendar import calendar_of
+from rostering.explain import Explanation, explain_costs
 from rostering.kpis import compute_kpis
 from rostering.solve import Progress, SolveResult, solve
-from rostering.validate import Report, validate
+from rostering.validate import Report, cells_by_employee, interval_cover, validate
 from shiftdesk.auth import CurrentUser, require
 from shiftdesk.errors import UserError
 from shiftdesk.services.forecasts import approved_requirement, forecast_team
@@ -45,6 +47,7 @@ from store.enums import RosterStatus
 from store.forecasts import customer_queues
 from store.schema import Roster as RosterRow
 from store.schema import Team
+from tickets.oncall_gaps import alert_gaps_on_publish
 
 HISTORY_DAYS = 7  # last week's shifts: rest, successions and consecutive days across the week boundary
 LEDGER_WEEKS = 8  # fairness of nights, weekends and holidays is balanced over this many past weeks
@@ -155,6 +158,8 @@ def publish(session: Session, user: CurrentUser | None, roster_id: int, now: dat
         if other.status is RosterStatus.PUBLISHED and other.id != row.id:
             other.status = RosterStatus.ARCHIVED
     row.status, row.published_at = RosterStatus.PUBLISHED, now
+    session.flush()
+    alert_gaps_on_publish(session, row.id, now)  # a night nobody covers is flagged before it comes
     return row
 
 
@@ -199,6 +204,11 @@ def edit(session: Session, user: CurrentUser | None, roster_id: int, employee_id
     roster_store.replace_assignments(session, row, _assignment_rows(plan, edited))
     row.objective, row.kpis = report.objective, kpis_json(plan, edited)
     return report
+
+
+def explain(plan: WeekPlan, roster: Roster) -> list[Explanation]:
+    """The soft rules the roster breaks, worst first, in a planner's words."""
+    return explain_costs(plan.problem, validate(plan.problem, roster))
 
 
 def roster_of(plan: WeekPlan, row: RosterRow) -> Roster:
@@ -316,3 +326,27 @@ def _jsonable(value: object) -> object:
     if isinstance(value, float):
         return round(value, 3)
     return value
+
+
+def coverage_frame(plan: WeekPlan, roster: Roster) -> pd.DataFrame:
+    """Per interval and skill: agents required and agents rostered on that skill (local times)."""
+    cal = calendar_of(plan.problem)
+    cells, _ = cells_by_employee(cal, roster)
+    cover = interval_cover(cal, cells)
+    zone = ZoneInfo(plan.problem.tz)
+    rows = [
+        {"timestamp": cal.interval_start(i).astimezone(zone), "skill": skill, "required": need,
+         "covered": cover.get((i, skill), 0)}
+        for (i, skill), need in sorted(cal.interval_required.items())
+    ]
+    return pd.DataFrame(rows, columns=["timestamp", "skill", "required", "covered"])
+
+
+def timeline_frame(plan: WeekPlan, roster: Roster) -> pd.DataFrame:
+    """One row per person, one column per day: the shift and skill worked ("N · vip_care"), blank when off."""
+    days = [plan.monday + timedelta(days=n) for n in range(plan.problem.num_days)]
+    cells = {(a.employee, a.day): f"{a.shift} · {a.skill}" for a in roster.assignments}
+    return pd.DataFrame(
+        [{"agent": e.label, **{f"{d:%a %d}": cells.get((e.id, n), "") for n, d in enumerate(days)}}
+         for e in plan.problem.employees]
+    )

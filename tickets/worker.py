@@ -2,8 +2,9 @@
 
 Each pass, in order and each in its own transaction: SLA escalations that are
 due; shift-end handover and routing of waiting tickets to agents on shift;
-the night on-call chain (and the daily look for nights nobody covers); then
-the notification outbox. All state lives in the database, so a restart loses
+the night on-call chain (and the daily look for nights nobody covers); shift
+requests whose shift has started, expired (their notices go out in the same
+pass); then the notification outbox. All state lives in the database, so a restart loses
 nothing: due tickets are found by `sla_next_check_at`, waiting tickets by
 their queue, pages by `escalate_at`, notifications by their status and lease.
 On PostgreSQL any number of workers share the work (row locks with SKIP
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from shiftdesk.services.shift_requests import expire_due
 from store.db import session_scope
 from tickets.channels.base import Sender
 from tickets.delivery import LEASE, DeliveryReport, deliver_due
@@ -48,12 +50,13 @@ class PassReports:
     handover: HandoverReport
     routing: RoutingReport
     oncall: OnCallReport
+    expired_requests: int
     delivery: DeliveryReport
 
     @property
     def busy(self) -> bool:
         return bool(self.sla.tickets or self.routing.routed or self.handover.considered or self.oncall.paged
-                    or self.oncall.escalated or self.delivery.claimed)
+                    or self.oncall.escalated or self.expired_requests or self.delivery.claimed)
 
 
 def run_pass(
@@ -71,8 +74,10 @@ def run_pass(
         now = clock()
         paging = oncall_pass(session, now, limit=batch)
         daily_gap_check(session, now)
+    with session_scope(factory) as session:
+        expired = expire_due(session, clock())
     delivery = deliver_due(factory, sender, worker_id, clock, limit=outbox_batch, lease=lease)
-    return PassReports(sla, handover, routed, paging, delivery)
+    return PassReports(sla, handover, routed, paging, expired, delivery)
 
 
 def run_worker(

@@ -1,4 +1,5 @@
-"""`shiftdesk worker`: SLA warnings and escalations, and the notification outbox."""
+"""`shiftdesk worker`: SLA warnings and escalations, routing, night paging, request expiry, and the
+notification outbox."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 f"[{utc_now():%H:%M:%S}] {name}: {r.sla.steps} SLA steps on {r.sla.tickets} tickets; "
                 f"{r.routing.routed} routed, {r.handover.considered} handed over; "
-                f"{r.oncall.paged} paged, {r.oncall.escalated} escalated; "
+                f"{r.oncall.paged} paged, {r.oncall.escalated} escalated; {r.expired_requests} requests expired; "
                 f"{r.delivery.delivered} sent, {r.delivery.retrying} to retry, {r.delivery.dead} dead",
                 err=True,
             )

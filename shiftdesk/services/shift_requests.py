@@ -1,10 +1,10 @@
 """Agents' requests (swap, give-away, open shift, overtime, time off) and their approval.
 
 Every action checks the role (`requests.own` for agents on their own
-requests, `requests.approve` for managers), moves the state through
-`request_flow.next_status`, writes an audit event and notifies the people
-involved through the outbox, all in the caller's transaction: a refusal
-raises `UserError` before anything is written.
+requests, `requests.approve` for managers, `roster.edit` for posting an open
+shift), moves the state through `request_flow.next_status`, writes an audit
+event and notifies the people involved through the outbox, all in the
+caller's transaction: a refusal raises `UserError` before anything is written.
 
 The checks (`check`) run on the week's published version: hard rules via the
 rostering `ChangeChecker`, coverage, SLA risk of open tickets, night duty
@@ -53,6 +53,7 @@ from tickets.notify import Message, notify
 
 OWN = "requests.own"
 APPROVE = "requests.approve"
+POST = "roster.edit"  # posting a gap is roster work: planners do it as well as managers
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def propose_time_off(session: Session, user: CurrentUser, *, starts_at: datetime
 def post_open_shift(session: Session, user: CurrentUser, *, team_id: int, day: date, shift_code: str,
                     skill_code: str, now: datetime) -> ShiftRequest:
     """A planner posts a gap for agents to volunteer for (the first to accept takes it, once approved)."""
-    require(user, APPROVE)
+    require(user, POST)
     shift = _shift_type(session, team_id, shift_code)
     skill_id = _skill_by_code(session, skill_code)
     return _propose(session, user, now, True, team_id=team_id, kind=RequestKind.OPEN_SHIFT, day=day,
@@ -647,7 +648,7 @@ def _actor(user: CurrentUser, request: ShiftRequest) -> Actor:
     if user.employee_id is not None and user.employee_id == request.requester_id:
         require(user, OWN)
         return Actor.REQUESTER
-    if request.kind is RequestKind.OPEN_SHIFT and user.can(APPROVE):
+    if request.kind is RequestKind.OPEN_SHIFT and user.can(POST):
         return Actor.REQUESTER
     raise UserError(f"request #{request.id} is not yours")
 

@@ -278,3 +278,22 @@ def test_concurrent_approvals_never_double_book(pg_factory) -> None:
         assert len(saturday) == len(set(saturday))  # nobody twice
         assert saturday.count(small.employees["Chen Jie"]) == 1
         assert sum(1 for a in current.assignments if a.day == day(5) and a.shift_type.code == "D") == 2  # none lost: Li Na and Zhao Li before, one of them and Chen Jie after
+
+
+def test_a_planner_posts_an_open_shift_an_agent_takes_it(factory, desk) -> None:
+    small, users = desk
+    with session_scope(factory) as session:
+        row = User(login="planner", display_name="Planner", password_hash="-", role="planner", created_at=NOW)
+        session.add(row)
+        session.flush()
+        planner = CurrentUser(row.id, row.login, row.display_name, Role.PLANNER, None)
+        with pytest.raises(PermissionDenied):
+            requests.post_open_shift(session, users["li.na"], team_id=small.team_id, day=day(5), shift_code="D",
+                                     skill_code="technical", now=NOW)
+        gap = requests.post_open_shift(session, planner, team_id=small.team_id, day=day(5), shift_code="D",
+                                       skill_code="technical", now=NOW)
+        assert [r.id for r in requests.open_offers(session, users["chen.jie"], NOW)] == [gap.id]
+        requests.accept(session, users["chen.jie"], gap.id, NOW)
+        assert gap.status is RequestStatus.ACCEPTED and gap.counterpart_id == small.employees["Chen Jie"]
+        requests.withdraw(session, planner, gap.id, NOW)  # the planner found cover elsewhere
+        assert gap.status is RequestStatus.WITHDRAWN

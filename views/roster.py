@@ -167,7 +167,7 @@ with tabs[3]:
             with db() as session:
                 copy = rosters.save_draft(session, user, plan, roster, now(), solver_status="copy",
                                           note=f"copy of version {row.version}")
-            st.success(f"Version {copy.version} created as a draft.")
+            st.session_state["roster_notice"] = f"Version {copy.version} created as a draft."
             st.rerun()
     elif user.can("roster.edit"):
         people = {e.label: int(e.id) for e in plan.problem.employees}
@@ -182,7 +182,7 @@ with tabs[3]:
                     with db() as session:
                         rosters.edit(session, user, row.id, people[who], day, None if shift == "(day off)" else shift,
                                      None if skill == "(best)" else skill, now())
-                    st.success("Applied: every hard rule still holds.")
+                    st.session_state["roster_notice"] = "Applied: every hard rule still holds."
                     st.rerun()
                 except UserError as exc:
                     show_error(exc)
@@ -196,12 +196,12 @@ with tabs[4]:
             try:
                 with db() as session:
                     rosters.publish(session, user, row.id, now())
-                st.success(f"Version {row.version} published; agents see it now.")
+                st.session_state["roster_notice"] = f"Version {row.version} published; agents see it now."
                 st.rerun()
             except UserError as exc:
                 show_error(exc)
         if row.status.value == "archived" and right.button("Revert to this version"):
             with db() as session:
                 newest = rosters.revert(session, user, row.id, now())
-            st.success(f"Version {row.version} is live again as version {newest.version}.")
+            st.session_state["roster_notice"] = f"Version {row.version} is live again as version {newest.version}."
             st.rerun()

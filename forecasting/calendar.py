@@ -22,6 +22,9 @@ from forecasting.errors import ForecastError
 
 HOLIDAY = "holiday"
 MAKEUP_WORKDAY = "makeup_workday"
+# The first open day after the desk was closed on a day it normally opens
+# (found from the history's and the horizon's gaps, not from the calendar).
+AFTER_CLOSURE = "after_closure"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Event:
     multiplier: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY):
+        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE):
             raise ForecastError(f"event name '{self.name}' is empty or reserved")
         if self.multiplier is not None and not self.multiplier > 0:
             raise ForecastError(f"event '{self.name}': multiplier must be positive, got {self.multiplier}")
@@ -114,4 +117,4 @@ class DayCalendar:
     def learned_labels(self) -> frozenset[str]:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
-        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY})
+        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.calendar import DayCalendar
+from forecasting.calendar import AFTER_CLOSURE, DayCalendar
 from forecasting.errors import ForecastError
 from forecasting.grid import MINUTES_PER_DAY, infer_interval_minutes, local_dates, slot_of_day
 
@@ -24,6 +24,10 @@ from forecasting.grid import MINUTES_PER_DAY, infer_interval_minutes, local_date
 # not demand: it is kept out of training (the Israeli 1999-05-21 has 14 calls).
 ANOMALY_SHARE = 0.3
 ANOMALY_WINDOW_DAYS = 35
+# A weekday is one the desk opens on when the history has it in at least this
+# share of the weeks it spans (as for open hours): a missing day of such a
+# weekday between two observed days is a closure (a holiday, an outage).
+OPEN_WEEKDAY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,40 @@ def build_day_matrix(y: pd.Series, calendar: DayCalendar, interval_min: int | No
     table = table.reindex(columns=range(MINUTES_PER_DAY // interval))
     day_index = pd.DatetimeIndex(table.index)
     labels = calendar.labels(day_index)
+    after = after_closure(day_index, None, open_weekdays(day_index))
+    labels[after & (labels == "")] = AFTER_CLOSURE
     weekdays = calendar.effective_weekdays(day_index, labels)
     values = table.to_numpy(dtype=float)
     usable = (labels == "") & ~_anomalous(values, day_index, weekdays)
     return DayMatrix(values, day_index, weekdays, labels, usable, interval, str(y.index.tz))
+
+
+def open_weekdays(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Calendar weekdays (Mon=0) observed in at least `OPEN_WEEKDAY_SHARE` of the weeks the dates span."""
+    if len(dates) == 0:
+        return np.zeros(0, int)
+    weeks = max((dates[-1] - dates[0]).days / 7, 1.0)
+    counts = np.bincount(np.asarray(dates.dayofweek), minlength=7)
+    return np.flatnonzero(counts >= OPEN_WEEKDAY_SHARE * weeks)
+
+
+def after_closure(dates: pd.DatetimeIndex, before: pd.Timestamp | None, open_days: np.ndarray) -> np.ndarray:
+    """Per date: is it the first open day after a closed day of a weekday the desk opens on?
+
+    `dates`: ascending naive local dates that are open; `before`: the last open
+    date preceding them (None: the first date is never flagged). The day after
+    a closure carries the calls the closed day could not take (the US bank's
+    Tuesday after Labor Day runs 30% above a normal Tuesday).
+    """
+    flags = np.zeros(len(dates), bool)
+    previous = before
+    open_set = set(np.asarray(open_days).tolist())
+    for i, day in enumerate(dates):
+        if previous is not None and (day - previous).days > 1:
+            gap = pd.date_range(previous + pd.Timedelta(days=1), day - pd.Timedelta(days=1), freq="D")
+            flags[i] = any(int(d) in open_set for d in gap.dayofweek)
+        previous = day
+    return flags
 
 
 def _anomalous(values: np.ndarray, dates: pd.DatetimeIndex, weekdays: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calendar import DayCalendar
-from forecasting.daymatrix import DayMatrix, build_day_matrix
+from forecasting.calendar import AFTER_CLOSURE
+from forecasting.daymatrix import DayMatrix, after_closure, build_day_matrix, open_weekdays
 from forecasting.errors import ForecastError
 from forecasting.grid import interval_range, local_dates, slot_of_day
 from forecasting.intervals import MIN_RESIDUALS, Calibration, calibrate
@@ -33,6 +34,9 @@ DEFAULT_LEVELS = (80, 95)
 WEEK = pd.Timedelta(days=7)
 # Inner weeks whose one-week-ahead errors calibrate the intervals.
 CALIBRATION_WEEKS = 12
+# A horizon starting at most this many days after the history's last day
+# continues it: an open weekday skipped in between was a closure.
+MAX_LEADING_GAP_DAYS = 4
 # The shortest training cut worth refitting on for calibration.
 MIN_TRAIN_DAYS = 14
 
@@ -45,6 +49,8 @@ class ForecastModel:
     learns_special_days: ClassVar[bool] = False
     # Baselines always run, even past a backtest's time limit.
     is_baseline: ClassVar[bool] = False
+    # False: days after a closure are forecast like any other day (the baselines).
+    sees_closures: ClassVar[bool] = True
 
     def __init__(self, calendar: DayCalendar | None = None) -> None:
         self.calendar = calendar or DayCalendar()
@@ -92,7 +98,7 @@ class ForecastModel:
         index = index.tz_convert(self._matrix.zone)
         dates = local_dates(index)
         days = pd.DatetimeIndex(dates.unique())
-        rows = self._days_with_effects(days)
+        rows = self._days_with_effects(days, self.horizon_labels(days))
         row_of = pd.Series(np.arange(len(days)), index=days)
         values = rows[row_of.loc[dates].to_numpy(), slot_of_day(index, self._matrix.interval_min)]
         return np.nan_to_num(np.maximum(values, 0.0))
@@ -103,14 +109,34 @@ class ForecastModel:
         self._fit_matrix(matrix)
         self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
 
-    def _days_with_effects(self, days: pd.DatetimeIndex) -> np.ndarray:
+    def horizon_labels(self, days: pd.DatetimeIndex) -> np.ndarray:
+        """Calendar labels of future days, plus AFTER_CLOSURE where the days asked for skip an open weekday.
+
+        A forecast covers the days it is asked for: a weekday the desk normally
+        opens on that is left out (a holiday the caller knows of) is closed, and
+        the next day asked for is labelled like such days in the history.
+        """
         labels = self.calendar.labels(days)
+        if not len(days):
+            return labels
+        last = self._matrix.dates[-1]
+        # The gap between the history and the first day counts only when it is
+        # short (a long weekend): a forecast started later leaves days unseen, not closed.
+        before = last if last < days[0] and (days[0] - last).days <= MAX_LEADING_GAP_DAYS else None
+        after = after_closure(days, before, open_weekdays(self._matrix.dates))
+        labels[after & (labels == "")] = AFTER_CLOSURE
+        return labels
+
+    def _days_with_effects(self, days: pd.DatetimeIndex, labels: np.ndarray | None = None) -> np.ndarray:
+        labels = self.calendar.labels(days) if labels is None else labels
         weekdays = self.calendar.effective_weekdays(days, labels)
         rows = self._predict_days(days, weekdays, labels)
         factors = np.array([self._day_factor(label) for label in labels])
         return rows * factors[:, None]
 
     def _day_factor(self, label: str) -> float:
+        if label == AFTER_CLOSURE and not self.sees_closures:
+            return 1.0
         if label in self.calendar.given_multipliers:
             return self.calendar.given_multipliers[label]
         return self._multipliers.get(label, 1.0)

@@ -11,14 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasting.calendar import DayCalendar
+from forecasting.calendar import AFTER_CLOSURE, DayCalendar
 from forecasting.daymatrix import DayMatrix, column_means
 from forecasting.models.base import ForecastModel
 
 
 def same_weekday_rows(matrix: DayMatrix, weekday: int, last: int | None = None) -> np.ndarray:
-    """Values of the last `last` ordinary days of one effective weekday (all when None)."""
-    rows = np.flatnonzero(matrix.usable & (matrix.weekdays == weekday))
+    """Values of the last `last` ordinary days of one effective weekday (all when None).
+
+    A day after a closure counts as ordinary here: the baselines are the plain
+    "same time last week" and "mean of the last weeks", with no special-day logic
+    beyond the calendar's.
+    """
+    ordinary = matrix.usable | (matrix.labels == AFTER_CLOSURE)
+    rows = np.flatnonzero(ordinary & (matrix.weekdays == weekday))
     if last is not None:
         rows = rows[-last:]
     return matrix.values[rows]
@@ -29,6 +35,7 @@ class SeasonalNaive(ForecastModel):
 
     name = "seasonal_naive"
     is_baseline = True
+    sees_closures = False
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
         slots = matrix.values.shape[1]
@@ -47,6 +54,7 @@ class HistoricAverage(ForecastModel):
 
     name = "historic_average"
     is_baseline = True
+    sees_closures = False
 
     def __init__(self, calendar: DayCalendar | None = None, weeks: int = 4) -> None:
         super().__init__(calendar)

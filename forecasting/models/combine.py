@@ -37,7 +37,7 @@ class Ensemble(ForecastModel):
             member._fit_on(matrix)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        rows = [member._days_with_effects(dates) for member in self._fitted]
+        rows = [member._days_with_effects(dates, labels) for member in self._fitted]
         return np.mean(rows, axis=0)
 
 
@@ -76,7 +76,7 @@ class AutoModel(ForecastModel):
         self.chosen._fit_on(matrix)
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        return self.chosen._days_with_effects(dates)
+        return self.chosen._days_with_effects(dates, labels)
 
     def _calibrate(self, matrix: DayMatrix) -> Calibration:
         """The chosen model's own intervals (its inner errors were just computed for the choice)."""

@@ -123,3 +123,39 @@ def test_unknown_model_and_country_are_user_errors():
         make_model("prophet")
     with pytest.raises(ForecastError, match="unknown country code 'XX'"):
         DayCalendar("XX")
+
+
+def _weekday_desk_with_closures(series_factory, closed: list[str], after_factor: float):
+    """Mon-Fri 08-18 desk, noiseless; each closed weekday removed and the next open day scaled."""
+    y = series_factory(weeks=10, start="2024-01-01", seed=None, open_hours=(8, 18), weekdays=(0, 1, 2, 3, 4))
+    dates = y.index.normalize().tz_localize(None)
+    for day in closed:
+        day = pd.Timestamp(day)
+        nxt = dates[dates > day].min()
+        y[dates == nxt] *= after_factor
+        y = y[dates != day]
+        dates = y.index.normalize().tz_localize(None)
+    return y
+
+
+def test_day_after_a_closure_is_labelled_and_its_backlog_learned(series_factory):
+    from forecasting.calendar import AFTER_CLOSURE
+    from forecasting.daymatrix import build_day_matrix
+
+    y = _weekday_desk_with_closures(series_factory, ["2024-01-15", "2024-02-12"], after_factor=1.4)  # two Mondays
+    matrix = build_day_matrix(y, DayCalendar())
+    flagged = matrix.dates[matrix.labels == AFTER_CLOSURE]
+    assert list(flagged) == [pd.Timestamp("2024-01-16"), pd.Timestamp("2024-02-13")]  # not the Mondays after weekends
+    assert not matrix.usable[matrix.labels == AFTER_CLOSURE].any()
+    tuesday_after = pd.date_range("2024-03-12 08:00", periods=10, freq="60min", tz="UTC")  # Mon 03-11 skipped
+    tuesday_plain = pd.date_range("2024-03-19 08:00", periods=10, freq="60min", tz="UTC")
+    for name in ("level_profile", "poisson_glm", "ensemble"):
+        model = make_model(name).fit(y)
+        ratio = model.predict(tuesday_after)["mean"].sum() / model.predict(tuesday_plain)["mean"].sum()
+        assert ratio == pytest.approx(1.4, rel=0.05), name
+        # asked for the Monday too, the Tuesday is an ordinary one
+        both = pd.date_range("2024-03-11 08:00", periods=34, freq="60min", tz="UTC")
+        both = both[both.hour.isin(range(8, 18))]
+        assert model.point_forecast(both)[-10:].sum() == pytest.approx(model.point_forecast(tuesday_plain).sum(), rel=0.05)
+    naive = make_model("seasonal_naive").fit(y)
+    assert naive.point_forecast(tuesday_after).sum() == pytest.approx(naive.point_forecast(tuesday_plain).sum())

@@ -87,9 +87,24 @@ def variance_power(actual: np.ndarray, mean: np.ndarray) -> float:
     return best
 
 
-def calibrate(actual: np.ndarray, mean: np.ndarray, levels: tuple[int, ...] = (80, 95)) -> Calibration:
-    """Calibration from paired actuals and one-week-ahead forecasts (1-D arrays, arrivals per interval)."""
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: list[float]) -> np.ndarray:
+    """Quantiles of `values` where each value counts with its weight (inverted weighted CDF, midpoints)."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cdf = (np.cumsum(weights) - weights / 2) / weights.sum()
+    return np.interp(q, cdf, values)
+
+
+def calibrate(
+    actual: np.ndarray, mean: np.ndarray, levels: tuple[int, ...] = (80, 95), weights: np.ndarray | None = None
+) -> Calibration:
+    """Calibration from paired actuals and one-week-ahead forecasts (1-D arrays, arrivals per interval).
+
+    `weights` (optional, per pair): how much each error counts in the quantiles,
+    e.g. more for recent weeks so a calmer or rougher spell is followed.
+    """
     actual, mean = np.asarray(actual, float), np.asarray(mean, float)
+    weights = np.ones(len(actual)) if weights is None else np.asarray(weights, float)
     if len(actual) < MIN_RESIDUALS:
         return Calibration(1.0, {level: _normal_quantiles(level) for level in levels}, 0)
     mean = np.maximum(mean, 0.0)
@@ -98,6 +113,6 @@ def calibrate(actual: np.ndarray, mean: np.ndarray, levels: tuple[int, ...] = (8
     quantiles = {}
     for level in levels:
         tail = (100 - level) / 200
-        lo, hi = np.quantile(z, [tail, 1 - tail])
+        lo, hi = weighted_quantile(z, weights, [tail, 1 - tail])
         quantiles[level] = (min(float(lo), 0.0), max(float(hi), 0.0))
     return Calibration(power, quantiles, len(actual))

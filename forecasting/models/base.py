@@ -34,6 +34,9 @@ DEFAULT_LEVELS = (80, 95)
 WEEK = pd.Timedelta(days=7)
 # Inner weeks whose one-week-ahead errors calibrate the intervals.
 CALIBRATION_WEEKS = 12
+# Recent inner weeks count more in the interval quantiles: an error this many
+# weeks older counts half (a holiday season months back fades out).
+CALIBRATION_HALF_LIFE_WEEKS = 4.0
 # A horizon starting at most this many days after the history's last day
 # continues it: an open weekday skipped in between was a closure.
 MAX_LEADING_GAP_DAYS = 4
@@ -165,7 +168,7 @@ class ForecastModel:
         errors = inner_errors(self, matrix, CALIBRATION_WEEKS)
         if len(errors) < MIN_RESIDUALS:  # too short a history for refits: learn the noise from the history itself
             return calibrate(*week_over_week_errors(matrix))
-        return calibrate(errors.actual, errors.mean)
+        return calibrate(errors.actual, errors.mean, weights=recency_weights(errors, matrix))
 
     def _next_open_intervals(self, h: int) -> pd.DatetimeIndex:
         step = pd.Timedelta(minutes=self._matrix.interval_min)
@@ -183,6 +186,13 @@ def _weekdays_of(index: pd.DatetimeIndex, calendar: DayCalendar) -> np.ndarray:
     days = pd.DatetimeIndex(dates.unique())
     lookup = pd.Series(calendar.effective_weekdays(days), index=days)
     return lookup.loc[dates].to_numpy()
+
+
+def recency_weights(errors: InnerErrors, matrix: DayMatrix) -> np.ndarray:
+    """Weight of each inner error: halves every `CALIBRATION_HALF_LIFE_WEEKS` weeks back from the history's end."""
+    end = (matrix.end - pd.Timestamp("1970-01-01")).days
+    age_weeks = (end - errors.day) / 7
+    return 0.5 ** (age_weeks / CALIBRATION_HALF_LIFE_WEEKS)
 
 
 def truncate(matrix: DayMatrix, before: pd.Timestamp) -> DayMatrix:

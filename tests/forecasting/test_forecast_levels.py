@@ -148,3 +148,20 @@ def test_short_history_intervals_learn_the_noise_from_the_history():
     frame = model.predict(future)
     actual = overdispersed(future)
     assert np.mean((actual >= frame["lo80"]) & (actual <= frame["hi80"])) >= 0.7
+
+
+def test_weighted_calibration_follows_the_recent_spread():
+    from forecasting.intervals import calibrate, weighted_quantile
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=4000)
+    np.testing.assert_allclose(weighted_quantile(values, np.ones(4000), [0.1, 0.9]), np.quantile(values, [0.1, 0.9]), atol=0.02)
+    mean = np.full(4000, 100.0)
+    old = mean[:2000] + rng.normal(scale=30, size=2000)  # a rough spell long ago
+    new = mean[2000:] + rng.normal(scale=10, size=2000)  # calm lately
+    actual = np.concatenate([old, new])
+    plain = calibrate(actual, mean)
+    recent = calibrate(actual, mean, weights=np.r_[np.full(2000, 0.01), np.ones(2000)])
+    width = lambda c: c.bounds(np.array([100.0]), 80)[1][0] - c.bounds(np.array([100.0]), 80)[0][0]
+    assert width(recent) == pytest.approx(2 * 1.2816 * 10, rel=0.15)
+    assert width(plain) > 1.5 * width(recent)

@@ -17,6 +17,10 @@ def team_zone(session: Session, team_id: int) -> str:
     return session.get_one(Team, team_id).site.time_zone
 
 
+def team_webhook(session: Session, team_id: int) -> str | None:
+    return session.scalar(select(Team.webhook_url).where(Team.id == team_id))
+
+
 def queue_by_code(session: Session, code: str) -> Queue:
     queue = session.scalar(select(Queue).where(Queue.code == code))
     if queue is None:

@@ -17,16 +17,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from store import outbox
 from store import tickets as ticket_store
 from store.enums import Priority
-from store.schema import Employee, SlaStepFiring, Team, Ticket
+from store.schema import Employee, SlaStepFiring, Ticket
 from tickets.deadlines import active_policy, next_check, refresh_sla, sla_history
 from tickets.escalation import DueStep, EscalationSnapshot, StepAction, plan_escalation
 from tickets.lifecycle import Actor, apply_attribute_changes, record_event, set_assignee
-from tickets.notify import Message, notify
+from tickets.notify import Message, outbox_rows
 from tickets.recipients import DeskNow, Recipient, managers, resolve
 from tickets.sla import compute_schedule
-from tickets.sla_policy import Metric
+from tickets.sla_policy import Metric, SlaPolicy
 
 WORKER = Actor("worker")
 PRIORITY_RANK = {p: i for i, p in enumerate((Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT))}
@@ -51,6 +52,7 @@ class _StepContext:
     due_at: datetime | None
     now: datetime
     report: PassReport
+    outbox: list[dict[str, object]]  # the pass's notifications, enqueued together at its end
 
 
 def process_due_tickets(session: Session, now: datetime, limit: int = 500) -> PassReport:
@@ -62,34 +64,43 @@ def process_due_tickets(session: Session, now: datetime, limit: int = 500) -> Pa
     fired = ticket_store.fired_keys_for(session, [t.id for t in tickets])
     policy, _ = active_policy(session)
     desk = DeskNow(session, now)
-    for ticket in tickets:
-        report.tickets += 1
-        if ticket.escalation_snapshot is None:
-            ticket.sla_next_check_at = None
-            continue
-        snapshot = EscalationSnapshot.from_dict(ticket.escalation_snapshot)
-        schedule = compute_schedule(policy, sla_history(ticket.events))
-        inputs_changed = False
-        for metric in Metric:
-            clock = schedule.current(metric)
-            if clock is None:
-                continue
-            for due in plan_escalation(snapshot, clock, fired[ticket.id], now).due:
-                context = _StepContext(session, desk, ticket, due, clock.due_at, now, report)
-                inputs_changed |= ACTIONS[due.step.action](context)
-                session.add(SlaStepFiring(
-                    ticket_id=ticket.id, idempotency_key=due.idempotency_key, metric=metric.value, cycle=due.cycle,
-                    step_id=due.step.id, action=due.step.action.value, due_at=due.fire_at, fired_at=now,
-                ))
-                fired[ticket.id].add(due.idempotency_key)
-                report.steps += 1
-                report.actions[due.step.action.value] = report.actions.get(due.step.action.value, 0) + 1
-        if inputs_changed:
-            session.flush()
-            refresh_sla(session, ticket, now)
-        else:
-            ticket.sla_next_check_at = next_check(ticket, schedule, fired[ticket.id], now)
+    pending: list[dict[str, object]] = []
+    with session.no_autoflush:  # the batch's events, firings and notifications go out together
+        for ticket in tickets:
+            _process_ticket(session, desk, policy, fired, ticket, now, report, pending)
+    report.notifications += outbox.enqueue(session, pending)
     return report
+
+
+def _process_ticket(session: Session, desk: DeskNow, policy: SlaPolicy, fired: dict[int, set[str]],
+                    ticket: Ticket, now: datetime, report: PassReport, pending: list[dict[str, object]]) -> None:
+    """Fire the ticket's due escalation steps once each and set when to look at it next."""
+    report.tickets += 1
+    if ticket.escalation_snapshot is None:
+        ticket.sla_next_check_at = None
+        return
+    snapshot = EscalationSnapshot.from_dict(ticket.escalation_snapshot)
+    schedule = compute_schedule(policy, sla_history(ticket.events))
+    inputs_changed = False
+    for metric in Metric:
+        clock = schedule.current(metric)
+        if clock is None:
+            continue
+        for due in plan_escalation(snapshot, clock, fired[ticket.id], now).due:
+            context = _StepContext(session, desk, ticket, due, clock.due_at, now, report, pending)
+            inputs_changed |= ACTIONS[due.step.action](context)
+            session.add(SlaStepFiring(
+                ticket_id=ticket.id, idempotency_key=due.idempotency_key, metric=metric.value, cycle=due.cycle,
+                step_id=due.step.id, action=due.step.action.value, due_at=due.fire_at, fired_at=now,
+            ))
+            fired[ticket.id].add(due.idempotency_key)
+            report.steps += 1
+            report.actions[due.step.action.value] = report.actions.get(due.step.action.value, 0) + 1
+    if inputs_changed:
+        session.flush()
+        refresh_sla(session, ticket, now)
+    else:
+        ticket.sla_next_check_at = next_check(ticket, schedule, fired[ticket.id], now)
 
 
 def _warn_assignee(ctx: _StepContext) -> bool:
@@ -150,9 +161,7 @@ def _tell(ctx: _StepContext, recipients: list[Recipient], subject: str) -> None:
         data={"step": ctx.due.step.id, "action": ctx.due.step.action.value, "metric": ctx.due.metric.value,
               "due_at": ctx.due.fire_at.isoformat()},
     )
-    team = ctx.session.get_one(Team, ticket.queue.team_id)
-    ctx.report.notifications += notify(ctx.session, message, [r.contact for r in recipients], ctx.now,
-                                       team.webhook_url)
+    ctx.outbox += outbox_rows(message, [r.contact for r in recipients], ctx.now, ctx.desk.webhook(ticket.queue.team_id))
     _record(ctx, recipients, subject)
 
 

@@ -72,9 +72,14 @@ def _tag(contact: Contact) -> str:
     return "x" + hashlib.sha256(contact.name.encode()).hexdigest()[:12]
 
 
+def outbox_rows(message: Message, contacts: list[Contact], now: datetime, webhook_url: str | None = None,
+                ) -> list[dict[str, object]]:
+    """The outbox rows that deliver `message` to each contact (e-mail only when SMTP is set up)."""
+    email = Settings.from_env().smtp_host is not None
+    return [row for contact in contacts for row in rows_for(message, contact, now, webhook_url, email=email)]
+
+
 def notify(session: Session, message: Message, contacts: list[Contact], now: datetime,
            webhook_url: str | None = None) -> int:
     """Enqueue `message` for each contact in the caller's transaction; returns the rows added."""
-    email = Settings.from_env().smtp_host is not None
-    rows = [row for contact in contacts for row in rows_for(message, contact, now, webhook_url, email=email)]
-    return outbox.enqueue(session, rows)
+    return outbox.enqueue(session, outbox_rows(message, contacts, now, webhook_url))

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from store.org import team_zone
+from store.org import team_webhook, team_zone
 from store.people import Contact, contact_for_employees, manager_contacts
 from store.schema import Queue
 from tickets.on_shift import OnShiftAgent, on_shift
@@ -34,11 +34,18 @@ class DeskNow:
     _working: dict[int, list[OnShiftAgent]] = field(default_factory=dict)
     _contacts: dict[int, Contact] = field(default_factory=dict)
     _zones: dict[int, str] = field(default_factory=dict)
+    _webhooks: dict[int, str | None] = field(default_factory=dict)
 
     def zone(self, team_id: int) -> str:
         if team_id not in self._zones:
             self._zones[team_id] = team_zone(self.session, team_id)
         return self._zones[team_id]
+
+    def webhook(self, team_id: int) -> str | None:
+        """The team's webhook URL (SMS gateway, chat bot), read once per batch."""
+        if team_id not in self._webhooks:
+            self._webhooks[team_id] = team_webhook(self.session, team_id)
+        return self._webhooks[team_id]
 
     def working(self, team_id: int) -> list[OnShiftAgent]:
         if team_id not in self._working:

@@ -159,3 +159,20 @@ def test_day_after_a_closure_is_labelled_and_its_backlog_learned(series_factory)
         assert model.point_forecast(both)[-10:].sum() == pytest.approx(model.point_forecast(tuesday_plain).sum(), rel=0.05)
     naive = make_model("seasonal_naive").fit(y)
     assert naive.point_forecast(tuesday_after).sum() == pytest.approx(naive.point_forecast(tuesday_plain).sum())
+
+
+def test_baselines_are_the_plain_same_weekday_last_week_and_4_week_mean(series_factory):
+    """The benchmark's reference figures: y one week earlier, and the mean of the last 4 same weekdays and times.
+
+    Noisy data, a closed Monday and the busy Tuesday after it stay in the baselines
+    as they are (only the models proper treat that Tuesday as special).
+    """
+    y = _weekday_desk_with_closures(series_factory, ["2024-02-26"], after_factor=1.5)
+    y = y + np.random.default_rng(1).poisson(5, len(y))
+    local = y.index.tz_localize(None)
+    target = pd.date_range("2024-03-12 08:00", periods=10, freq="60min", tz="UTC")  # a Tuesday
+    weeks = [local.isin(target.tz_localize(None) - pd.Timedelta(weeks=k)) for k in range(1, 5)]
+    naive = make_model("seasonal_naive").fit(y).point_forecast(target)
+    np.testing.assert_allclose(naive, y[weeks[0]].to_numpy())
+    average = make_model("historic_average").fit(y).point_forecast(target)
+    np.testing.assert_allclose(average, np.mean([y[w].to_numpy() for w in weeks], axis=0))

@@ -38,6 +38,7 @@ from tickets.lifecycle import Actor, NewTicket, create_ticket, set_assignee
 from tickets.on_shift import on_shift
 
 WARN_AFTER = timedelta(minutes=24)  # VIP complaint: 30 min target, warning at 80 %
+PILOT = 20  # tickets created first to time the build
 
 
 class _Sink:
@@ -81,7 +82,7 @@ def build_backlog(url: str, open_total: int, due: int, webhook: str) -> tuple[da
         if not vip_agents:
             vip_agents = list(session.scalars(
                 select(Employee.id).join(EmployeeSkill).join(Skill).where(Skill.code == "vip_care")))
-    filler = max(0, open_total - due - open_now)
+    filler = max(0, open_total - due - open_now - PILOT)
     pick = random.Random(5)
     later = now + timedelta(days=1)
     with session_scope(factory) as session:
@@ -92,8 +93,17 @@ def build_backlog(url: str, open_total: int, due: int, webhook: str) -> tuple[da
                  "created_at": now, "updated_at": now, "sla_next_check_at": later, "version": 1}
                 for n in range(start, min(start + 5000, filler))
             ])
-    first_due = now + timedelta(seconds=120)  # creating the due tickets takes a while
     actor = Actor("api:bench")
+    # Creating the due tickets takes a while (longer on a busy machine): time a few first, so the first
+    # warning falls due only after the last ticket exists and the worker is up; a late build would be
+    # counted as worker lag.
+    started = time.monotonic()
+    for n in range(PILOT):  # their warnings fall due tomorrow: they only time the build
+        with session_scope(factory) as session:
+            create_ticket(session, NewTicket(queue="vip_care", subject=f"Pilot {n}", customer_tier="vip",
+                                             category="complaint"), actor, later)
+    per_ticket = (time.monotonic() - started) / PILOT
+    first_due = datetime.now(UTC) + timedelta(seconds=2 * per_ticket * due + 30)
     for n in range(due):
         due_at = first_due + timedelta(seconds=60 * n / due)
         with session_scope(factory) as session:

@@ -56,16 +56,20 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int, lease
     return rows
 
 
-def mark_sent(session: Session, notification_id: int, worker_id: str, at: datetime) -> bool:
-    """Record delivery, only if this worker still holds the lease (a stale worker changes nothing)."""
+def mark_sent(session: Session, notification_ids: Sequence[int], worker_id: str, at: datetime) -> set[int]:
+    """Record delivery of the rows this worker still holds the lease on (a stale worker changes
+    nothing); one statement for the whole batch. Returns the ids recorded."""
+    if not notification_ids:
+        return set()
     result = session.execute(
         update(Notification)
-        .where(and_(Notification.id == notification_id, Notification.lease_owner == worker_id,
+        .where(and_(Notification.id.in_(list(notification_ids)), Notification.lease_owner == worker_id,
                     Notification.status == NotificationStatus.PENDING))
         .values(status=NotificationStatus.SENT, sent_at=at, lease_owner=None, lease_until=None,
                 attempts=Notification.attempts + 1)
+        .returning(Notification.id)
     )
-    return result.rowcount == 1
+    return set(result.scalars())
 
 
 def mark_failed(session: Session, notification_id: int, worker_id: str, error: str, retry_at: datetime | None) -> bool:

@@ -57,13 +57,14 @@ def deliver_due(
     results = sender.send_batch([message for _, _, message in batch], now=claimed_at)
     finished_at = now()
     with session_scope(factory) as session:
+        delivered = [(row_id, message) for (row_id, _, message), result in zip(batch, results, strict=True)
+                     if result.outcome is Outcome.DELIVERED]
+        recorded = outbox.mark_sent(session, [row_id for row_id, _ in delivered], worker_id, finished_at)
+        report.delivered = len(recorded)
+        report.delivered_keys = [message.idempotency_key for row_id, message in delivered if row_id in recorded]
+        report.lost_lease = len(delivered) - len(recorded)
         for (row_id, attempts, message), result in zip(batch, results, strict=True):
-            if result.outcome is Outcome.DELIVERED:
-                kept = outbox.mark_sent(session, row_id, worker_id, finished_at)
-                report.delivered += kept
-                if kept:
-                    report.delivered_keys.append(message.idempotency_key)
-            else:
+            if result.outcome is not Outcome.DELIVERED:
                 failures = attempts + 1
                 retry = result.outcome is Outcome.TRANSIENT and failures < MAX_ATTEMPTS
                 retry_at = finished_at + retry_delay(failures, message.idempotency_key) if retry else None
@@ -71,5 +72,5 @@ def deliver_due(
                 if kept:
                     report.retrying += retry
                     report.dead += not retry
-            report.lost_lease += not kept
+                report.lost_lease += not kept
     return report

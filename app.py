@@ -22,10 +22,13 @@ PAGES = [
     ("views/desk.py", "Live desk", ":material/support_agent:", "desk.view"),
     ("views/my_tickets.py", "My tickets", ":material/assignment_ind:", "tickets.work"),
     ("views/new_ticket.py", "New ticket", ":material/add_circle:", "tickets.work"),
+    ("views/my_shifts.py", "My shifts", ":material/event:", "requests.own"),
     ("views/inbox.py", "Inbox", ":material/inbox:", "notifications.own"),
     (*ACK_PAGE, "notifications.own"),
     ("views/roster.py", "Roster", ":material/calendar_month:", "roster.view"),
     ("views/oncall.py", "On call", ":material/bedtime:", "roster.view"),
+    # Managers decide requests there; planners (roster.edit) post open shifts.
+    ("views/approvals.py", "Approvals", ":material/approval:", "roster.edit"),
     ("views/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
     ("views/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
 ]

@@ -7,7 +7,8 @@ stops the page for a user whose role lacks the permission.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 import streamlit as st
@@ -34,6 +35,21 @@ def session_factory() -> sessionmaker[Session]:
 def db() -> AbstractContextManager[Session]:
     """One transaction for one user action: committed if the block succeeds, rolled back if not."""
     return session_scope(session_factory())
+
+
+@contextmanager
+def dry_run() -> Iterator[Session]:
+    """A session that is never committed: what an action would do (a request's check before it is
+    sent) is computed on real rows and then rolled back, so looking writes nothing.
+
+    On SQLite the transaction is opened explicitly: pysqlite opens none for reads, so a service's
+    first SAVEPOINT would open one and its RELEASE commit it, and the rollback would undo nothing.
+    IMMEDIATE takes the write lock at once, so a writer in between cannot make the draft's insert fail.
+    """
+    with session_factory()() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
 
 
 def current_user() -> CurrentUser | None:

@@ -1,4 +1,4 @@
-"""The worker expires shift requests whose shift has started, on the demo desk (Wang Wei works Sat 28 Nov 15:00-23:00)."""
+"""The worker expires shift requests whose shift has started, on the demo desk."""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""Words and tables for shift requests, shared by the agent's page (My shifts) and the manager's
+(Approvals), so a request reads the same to both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from store.enums import RequestKind
+from store.schema import RequestEvent, ShiftRequest
+
+REQUEST_COLUMNS = {
+    "#": st.column_config.NumberColumn(format="#%d", width=50),
+    "Kind": st.column_config.TextColumn(width=80),
+    "What": st.column_config.TextColumn(width=300),
+    "Starts": st.column_config.TextColumn(width=110),
+    "Status": st.column_config.TextColumn(width=80),
+    "Check": st.column_config.TextColumn(width="large", help="The risk line of the request's last check"),
+}
+KINDS = {RequestKind.SWAP: "Swap", RequestKind.GIVE_AWAY: "Give-away", RequestKind.OPEN_SHIFT: "Open shift",
+         RequestKind.OVERTIME: "Overtime", RequestKind.TIME_OFF: "Time off"}
+
+
+def describe(request: ShiftRequest, zone: ZoneInfo) -> str:
+    """One line: who changes what, e.g. "Li Na Fri 27 Nov ⇄ Wang Wei Sat 28 Nov"."""
+    requester = request.requester.name if request.requester else "planner"
+    counterpart = request.counterpart.name if request.counterpart else None
+    shift = request.shift_type.code if request.shift_type else ""
+    day = f"{request.day:%a %d %b}" if request.day else ""
+    if request.kind is RequestKind.SWAP:
+        return f"{requester} {day} ⇄ {counterpart} {request.other_day:%a %d %b}"
+    if request.kind is RequestKind.GIVE_AWAY:
+        return f"{requester} gives {shift} {day} to {counterpart or 'anyone'}"
+    if request.kind is RequestKind.OPEN_SHIFT:
+        skill = request.skill.code if request.skill else ""
+        return f"open {shift} {day} ({skill}), " + (f"taken by {counterpart}" if counterpart else "nobody yet")
+    if request.kind is RequestKind.OVERTIME:
+        return f"{requester} works an extra {shift} {day}"
+    assert request.period_start is not None and request.period_end is not None
+    start, end = request.period_start.astimezone(zone), request.period_end.astimezone(zone)
+    return f"{requester} off {start:%a %d %b %H:%M} – {end:%a %d %b %H:%M} ({request.reason})"
+
+
+def requests_frame(requests: Sequence[ShiftRequest], zone: ZoneInfo) -> pd.DataFrame:
+    """One row per request: number, kind, what, first shift start (local), status and the last check."""
+    return pd.DataFrame([{
+        "#": r.id, "Kind": KINDS[r.kind], "What": describe(r, zone),
+        "Starts": f"{r.starts_at.astimezone(zone):%a %d %b %H:%M}", "Status": r.status.value,
+        "Check": r.review_line or "",
+    } for r in requests], columns=["#", "Kind", "What", "Starts", "Status", "Check"])
+
+
+def trail_frame(events: Sequence[RequestEvent], zone: ZoneInfo) -> pd.DataFrame:
+    """The audit trail: when, who, what, and the status it moved between."""
+    return pd.DataFrame([{
+        "When": f"{e.at.astimezone(zone):%a %d %b %H:%M}", "Who": e.actor, "Action": e.action,
+        "Status": f"{e.from_status} → {e.to_status}" if e.from_status else e.to_status, "Comment": e.comment or "",
+    } for e in events], columns=["When", "Who", "Action", "Status", "Comment"])

@@ -130,11 +130,15 @@ def lags(url: str) -> dict[str, list[float]]:
     return result
 
 
-def pending_warnings(url: str) -> int:
+def warned_tickets(url: str) -> int:
+    """Due tickets whose every warning notification has been handed to its channel."""
     with make_session_factory(make_engine(url))() as session:
-        return session.scalar(select(func.count()).select_from(Notification).join(Ticket, Notification.ticket_id == Ticket.id)
-                              .where(Ticket.external_id.like("LAG-%"), Notification.status != NotificationStatus.SENT,
-                                     Notification.idempotency_key.contains(":warn-assignee:")))
+        warnings = (select(Notification.ticket_id, Notification.status).join(Ticket, Notification.ticket_id == Ticket.id)
+                    .where(Ticket.external_id.like("LAG-%"), Notification.idempotency_key.contains(":warn-assignee:"))
+                    .subquery())
+        unsent = select(warnings.c.ticket_id).where(warnings.c.status != NotificationStatus.SENT)
+        return session.scalar(select(func.count(func.distinct(warnings.c.ticket_id)))
+                              .where(warnings.c.ticket_id.not_in(unsent)))
 
 
 def main() -> None:
@@ -169,7 +173,7 @@ def main() -> None:
             print(f"worker started; first warning due in {wait:.0f} s", file=sys.stderr)
             time.sleep(wait + 60)
             deadline = time.monotonic() + 120
-            while (pending_warnings(url) or not lags(url)) and time.monotonic() < deadline:
+            while warned_tickets(url) < args.due and time.monotonic() < deadline:
                 time.sleep(1)
         finally:
             worker.terminate()
@@ -184,8 +188,9 @@ def main() -> None:
         print(f"{channel:<10} {len(values):>9} {percentile(values, 0.5):>7.2f} {percentile(values, 0.99):>7.2f} "
               f"{max(values):>7.2f}")
     p99 = percentile(everything, 0.99)
-    print(f"target p99 < 2 s with one worker on {args.backend}: {'PASS' if p99 < 2 else 'FAIL'} ({p99:.2f} s); "
-          f"received: {sink.count} e-mails, {_Hook.received} webhooks")
+    complete = min(sink.count, _Hook.received) >= args.due  # the demo desk's own tickets may add a few
+    print(f"target p99 < 2 s with one worker on {args.backend}: {'PASS' if p99 < 2 and complete else 'FAIL'} "
+          f"({p99:.2f} s); received: {sink.count} e-mails, {_Hook.received} webhooks for {args.due} warnings")
 
 
 if __name__ == "__main__":

@@ -408,13 +408,14 @@ def _policy_issues(session: Session, request: ShiftRequest, now: datetime) -> li
 
 
 def _refuse_if_broken(session: Session, request: ShiftRequest, now: datetime) -> None:
-    """Agent-to-agent changes that break a hard rule are refused at once, naming the rule.
-    (Time off is kept with its failing check: a manager may find cover first.)"""
+    """Agent-to-agent changes that break a hard rule are refused at once, naming the rule. Time off is
+    checked too, so the inbox shows its risk line, but kept with a failing check: a manager may find
+    cover first."""
     offered = request.counterpart_id is None and request.kind in (RequestKind.GIVE_AWAY, RequestKind.OPEN_SHIFT)
-    if request.kind is RequestKind.TIME_OFF or offered:
+    if offered:
         return
     result = _review(session, request, now)
-    if not result.ok:
+    if not result.ok and request.kind is not RequestKind.TIME_OFF:
         raise UserError("this change breaks a rule: " + "; ".join(result.violations[:3] or result.policy_issues[:3]))
 
 

@@ -213,6 +213,17 @@ def test_auto_approval_only_when_every_check_passes(factory, desk) -> None:
         assert night.status is RequestStatus.PROPOSED
 
 
+def test_time_off_is_checked_when_proposed_and_kept_when_it_breaks_a_rule(factory, desk) -> None:
+    _small, users = desk
+    with session_scope(factory) as session:
+        night = requests.propose_time_off(session, users["zhang.min"], starts_at=local(2026, 11, 28),
+                                          ends_at=local(2026, 11, 29), reason="family", now=NOW)
+        assert night.status is RequestStatus.PROPOSED and night.review_ok is False
+        assert night.review_line.startswith("BREAKS") and "night" in night.review_line
+        assert [(r.id, r.review_line) for r in requests.inbox(session, users["manager"])] == [
+            (night.id, night.review_line)]
+
+
 def test_cut_off_overtime_limit_and_expiry_with_the_clock_passed_in(factory, desk) -> None:
     small, users = desk
     late = local(2026, 11, 27, 0)  # Friday's 09:00 shift is 9 h away

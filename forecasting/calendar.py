@@ -10,9 +10,12 @@ Dates are local calendar dates of the site.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from zoneinfo import TZPATH
 
 import holidays as holidays_lib
 import numpy as np
@@ -25,6 +28,13 @@ MAKEUP_WORKDAY = "makeup_workday"
 # The first open day after the desk was closed on a day it normally opens
 # (found from the history's and the horizon's gaps, not from the calendar).
 AFTER_CLOSURE = "after_closure"
+# `--holidays auto`: the public holidays of the country the site's zone lies in.
+AUTO = "auto"
+NONE = "none"
+# With `auto`, the zone's country is kept only if the holidays it had in the
+# history ran below this share of a normal day of the same weekday (median
+# over them): a Chinese zone given to a US series must not close 1 October.
+AUTO_AGREE_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,64 @@ class DayCalendar:
     """Holidays of one country (ISO code for the `holidays` package) plus events.
 
     `holiday_weekday` / `makeup_weekday` (Mon=0) are the ordinary weekdays a
-    holiday and a make-up working day are modelled as.
+    holiday and a make-up working day are modelled as; by default a holiday is
+    the last day of the country's weekend (Sunday in China and the US,
+    Saturday in Israel, whose weekend is Friday-Saturday).
     """
 
     holiday_country: str | None = None
     events: tuple[Event, ...] = ()
-    holiday_weekday: int = 6
+    holiday_weekday: int | None = None
     makeup_weekday: int = 0
+    # The country came from the zone (`--holidays auto`): `confirmed_by` checks it against a history.
+    holiday_auto: bool = False
     _years: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_option(cls, spec: str | None, zone: str, events: tuple[Event, ...] = ()) -> DayCalendar:
+        """The calendar of a `--holidays` value: 'auto' (the zone's country), 'none', or a country code."""
+        text = (spec or NONE).strip()
+        if text.lower() == NONE or not text:
+            return cls(None, events)
+        if text.lower() == AUTO:
+            country = zone_country(zone)
+            supported = holidays_lib.list_supported_countries()
+            return cls(country if country in supported else None, events, holiday_auto=True)
+        return cls(text, events)
+
+    def confirmed_by(self, y: pd.Series) -> tuple[DayCalendar, str]:
+        """For an automatic country: keep it if the history's days on its holidays agree, and say why.
+
+        Each holiday of the country within the history that falls on a weekday
+        the desk opens is compared (day total, 0 if the day is missing) with
+        the median of the other days of that weekday within five weeks. A
+        history that shows no such drop loses the country (a series from
+        elsewhere read in the default zone); one without any such holiday keeps it.
+        """
+        if not self.holiday_auto or not self.holiday_country or len(y) == 0:
+            if self.holiday_auto and not self.holiday_country:
+                return self, f"holidays: none (no country known for zone {y.index.tz}; pass --holidays CODE)"
+            return self, ""
+        code = self.holiday_country.upper()
+        ratios = holiday_day_ratios(y, self)
+        if len(ratios) == 0:
+            return self, f"holidays: {code} (the zone's country; no past holiday on an open weekday in the history to check)"
+        share = float(np.median(ratios))
+        seen = f"{len(ratios)} past {code} holidays on open weekdays ran at {share:.0%} of a normal day (median)"
+        if share <= AUTO_AGREE_SHARE:
+            return self, f"holidays: {code} (the zone's country; {seen})"
+        return replace(self, holiday_country=None), f"holidays: none ({seen}, so the history does not keep {code}'s holidays; --holidays {code} forces them)"
+
+    @cached_property
+    def quiet_weekday(self) -> int:
+        """The weekday a public holiday is modelled as."""
+        if self.holiday_weekday is not None:
+            return self.holiday_weekday
+        if not self.holiday_country:
+            return 6
+        weekend = holidays_lib.country_holidays(self.holiday_country.upper(), years=2000).weekend
+        return max(weekend) if weekend else 6
+
 
     def __post_init__(self) -> None:
         if self.holiday_country and self.holiday_country.upper() not in holidays_lib.list_supported_countries():
@@ -104,7 +164,7 @@ class DayCalendar:
         """Weekday (Mon=0) each date is modelled as, after holidays and make-up days."""
         labels = self.labels(dates) if labels is None else labels
         weekdays = np.asarray(dates.dayofweek).copy()
-        weekdays[labels == HOLIDAY] = self.holiday_weekday
+        weekdays[labels == HOLIDAY] = self.quiet_weekday
         weekdays[labels == MAKEUP_WORKDAY] = self.makeup_weekday
         return weekdays
 
@@ -118,3 +178,79 @@ class DayCalendar:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
         return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE})
+
+
+def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> np.ndarray:
+    """Per holiday of the calendar's country inside the history, on a weekday the desk opens:
+    its day total over the median total of the other days of that weekday within five weeks."""
+    from forecasting.grid import local_dates
+
+    totals = pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
+    first, last = totals.index[0], totals.index[-1]
+    span = pd.date_range(first, last, freq="D")
+    labels = calendar.labels(span)
+    weeks = max((last - first).days / 7, 1.0)
+    counts = np.bincount(np.asarray(totals.index.dayofweek), minlength=7)
+    open_days = np.flatnonzero(counts >= 0.5 * weeks)
+    holiday_dates = set(span[labels == HOLIDAY])
+    ratios = []
+    for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:
+        near = totals[(totals.index.dayofweek == day.dayofweek) & (abs((totals.index - day).days) <= 35)]
+        near = near[[d not in holiday_dates for d in near.index]]
+        if len(near) and near.median() > 0:
+            ratios.append(totals.get(day, 0.0) / near.median())
+    return np.array(ratios)
+
+
+@cache
+def _zone_table() -> dict[str, str]:
+    """IANA zone -> ISO 3166 country code, from tzdata's zone.tab (one country per zone)."""
+    text = None
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        for root in TZPATH:
+            path = Path(root) / "zone.tab"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                break
+    table = {}
+    for line in (text or "").splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                table[parts[2]] = parts[0]
+    return table
+
+
+def _zone_bytes(zone: str) -> bytes | None:
+    parts = zone.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    try:
+        return resources.files("tzdata").joinpath("zoneinfo", *parts).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        for root in TZPATH:
+            path = Path(root).joinpath(*parts)
+            if path.is_file():
+                return path.read_bytes()
+    return None
+
+
+@cache
+def zone_country(zone: str) -> str | None:
+    """The ISO 3166 country of an IANA zone (Asia/Shanghai -> CN), None for UTC, Etc/... or an unknown name.
+
+    Read from tzdata's zone.tab; a link such as US/Eastern or Israel is
+    matched to the zone.tab zone whose rules file is the same.
+    """
+    table = _zone_table()
+    if zone in table:
+        return table[zone]
+    data = _zone_bytes(zone)
+    if data is None:
+        return None
+    for name, country in table.items():
+        if _zone_bytes(name) == data:
+            return country
+    return None

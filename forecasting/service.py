@@ -124,6 +124,7 @@ def _forecast_queue(
     y: pd.Series, start: pd.Timestamp, horizon_days: int, interval_min: int, model: str, calendar: DayCalendar,
     open_hours_spec: str, weeks: int, time_limit_s: float | None, progress: Progress | None, clock: Callable[[], float],
 ) -> _QueueRun:
+    calendar, holiday_note = calendar.confirmed_by(y)
     hours = _decide_open_hours(y, open_hours_spec, interval_min, calendar)
     y = fill_open_intervals(y, hours, calendar)
     if start < y.index[-1] + pd.Timedelta(minutes=interval_min):
@@ -137,7 +138,7 @@ def _forecast_queue(
     candidates = auto_candidates(calendar) if auto else [
         SeasonalNaive(calendar), HistoricAverage(calendar), *([] if model in ("seasonal_naive", "historic_average") else [MODELS[model](calendar)])
     ]
-    notes: list[str] = []
+    notes: list[str] = [holiday_note] if holiday_note else []
     history_weeks = (local_dates(y.index)[-1] - local_dates(y.index)[0]).days // 7
     weeks = min(weeks, history_weeks - 2)
     if weeks >= 1:

@@ -7,7 +7,9 @@ The history has `timestamp,count[,queue]` at any regular step that divides
 the interval (5- or 6-minute files are summed up). The output has one row per
 open interval of the horizon: `[queue,]timestamp,mean,lo80,hi80,lo95,hi95`,
 in arrivals per interval, CSV or Excel by the file's extension. Decisions
-(open hours, backtest, chosen model) go to stdout, progress to stderr.
+(holidays, open hours, backtest, chosen model) go to stdout, progress to stderr.
+Public holidays default to the zone's country (`--holidays auto`), kept only
+when the history's past holidays agree; `--holidays none` turns them off.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def forecast(
     open_hours: str = typer.Option("auto", "--open-hours", help="auto (from the rows present), 24x7, or e.g. 'Mon-Fri 07:00-21:00'."),
     model: str = typer.Option("auto", "--model", help="auto (chosen per queue by backtest) or a model name."),
     queue: str | None = typer.Option(None, "--queue", help="Forecast only this queue (or name the file's single queue)."),
-    holidays: str | None = typer.Option(None, "--holidays", help="Country code for public holidays, e.g. CN (default: none)."),
+    holidays: str = typer.Option(
+        "auto", "--holidays", help="Public holidays: auto (the country of --zone, kept if the history agrees), "
+        "none, or a country code such as CN, US, IL.",
+    ),
     event: list[str] = typer.Option([], "--event", help="NAME:YYYY-MM-DD[,...][:MULTIPLIER]; no multiplier = learn it. Repeatable."),
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds the model backtest may take (auto)."),
     backtest_weeks: int = typer.Option(4, "--backtest-weeks", help="Weekly origins in the backtest."),
@@ -58,7 +63,7 @@ def forecast(
         raise UserError(f"--out {out}: use a .csv or .xlsx file")
     if not history.is_file():
         raise UserError(f"--history {history}: no such file")
-    calendar = DayCalendar(holidays, tuple(parse_event(text) for text in event))
+    calendar = DayCalendar.from_option(holidays, zone, tuple(parse_event(text) for text in event))
     loaded = read_history_csv(history, zone)
     if queue is not None and not loaded.has_queue:
         loaded = replace(loaded, frame=loaded.frame.assign(queue=queue))

@@ -1,0 +1,111 @@
+"""`--holidays auto`: the site's zone names the country, the history confirms it, the models use it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecasting.calendar import HOLIDAY, DayCalendar, zone_country
+from forecasting.models import make_model
+from forecasting.service import forecast_series
+from forecasting.history import History
+from shiftdesk.cli import app
+from tests.forecasting.conftest import weekly_pattern_series, write_csv
+
+# Yom Kippur 1999 (Monday 20 September) and Rosh Hashanah (Saturday-Sunday 11-12 September) are public holidays in Israel.
+YOM_KIPPUR = date(1999, 9, 20)
+
+
+@pytest.mark.parametrize(
+    ("zone", "country"),
+    [("Asia/Shanghai", "CN"), ("Asia/Jerusalem", "IL"), ("America/New_York", "US"), ("America/Chicago", "US"),
+     ("US/Eastern", "US"), ("Israel", "IL"), ("Europe/Berlin", "DE"), ("UTC", None), ("Etc/GMT+3", None),
+     ("No/Such_Zone", None)],
+)
+def test_zone_names_its_country(zone, country):
+    assert zone_country(zone) == country
+
+
+def test_holidays_option_auto_none_and_code():
+    auto = DayCalendar.from_option("auto", "Asia/Jerusalem")
+    assert auto.holiday_country == "IL" and auto.holiday_auto
+    assert DayCalendar.from_option("none", "Asia/Jerusalem").holiday_country is None
+    assert DayCalendar.from_option("auto", "UTC").holiday_country is None
+    explicit = DayCalendar.from_option("US", "Asia/Shanghai")
+    assert explicit.holiday_country == "US" and not explicit.holiday_auto
+
+
+def test_a_holiday_is_the_last_day_of_the_countrys_weekend():
+    days = pd.DatetimeIndex([YOM_KIPPUR, date(1999, 9, 21)])
+    assert DayCalendar("IL").labels(days).tolist() == [HOLIDAY, ""]
+    assert DayCalendar("IL").effective_weekdays(days).tolist() == [5, 1]  # Saturday in Israel
+    labor_day = pd.DatetimeIndex([date(2003, 9, 1)])
+    assert DayCalendar("US").effective_weekdays(labor_day).tolist() == [6]  # Sunday in the US
+    assert DayCalendar("IL", holiday_weekday=6).effective_weekdays(days).tolist() == [6, 1]
+
+
+def _israeli_desk(weeks: int, quiet_holidays: bool) -> pd.Series:
+    """A 24x7 Sunday-Thursday desk in Jerusalem, hourly, from 1999-03-07; Friday half and Saturday a tenth."""
+    y = weekly_pattern_series(weeks=weeks, zone="Asia/Jerusalem", start="1999-03-07", seed=None)
+    weekday = y.index.dayofweek
+    y = y * np.where(weekday == 4, 0.5, np.where(weekday == 5, 0.1, 1.0))
+    if quiet_holidays:
+        table = DayCalendar("IL")
+        labels = pd.Series(table.labels(pd.DatetimeIndex(y.index.tz_localize(None).normalize())), index=y.index)
+        y = y.where(labels != HOLIDAY, y * 0.1)
+    return y
+
+
+def test_auto_keeps_the_zones_country_when_the_history_agrees_and_drops_it_when_not():
+    agree = _israeli_desk(weeks=12, quiet_holidays=True)  # Pesach and Independence Day ran like Saturdays
+    kept, note = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(agree)
+    assert kept.holiday_country == "IL" and "IL (the zone's country" in note
+    disagree = _israeli_desk(weeks=12, quiet_holidays=False)  # a desk that ignores Israeli holidays
+    dropped, note = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(disagree)
+    assert dropped.holiday_country is None and "--holidays IL forces them" in note
+    forced, note = DayCalendar.from_option("IL", "Asia/Jerusalem").confirmed_by(disagree)
+    assert forced.holiday_country == "IL" and note == ""
+
+
+@pytest.mark.parametrize("name", ["historic_average", "level_profile", "poisson_glm", "ensemble"])
+def test_a_holiday_in_the_horizon_lowers_the_forecast(name):
+    y = _israeli_desk(weeks=26, quiet_holidays=True)
+    y = y[y.index < pd.Timestamp("1999-09-19", tz="Asia/Jerusalem")]
+    week = pd.date_range(pd.Timestamp("1999-09-19", tz="Asia/Jerusalem"), periods=7 * 24, freq="60min")
+    plain = make_model(name, DayCalendar()).fit(y).point_forecast(week)
+    aware = make_model(name, DayCalendar("IL")).fit(y).point_forecast(week)
+    on_yom_kippur = week.date == YOM_KIPPUR
+    assert aware[on_yom_kippur].sum() < 0.3 * plain[on_yom_kippur].sum()
+    np.testing.assert_allclose(aware[week.dayofweek == 1].sum(), plain[week.dayofweek == 1].sum(), rtol=0.15)
+
+
+def test_service_default_from_zone_and_its_note():
+    y = _israeli_desk(weeks=26, quiet_holidays=True)
+    y = y[y.index < pd.Timestamp("1999-09-19", tz="Asia/Jerusalem")]
+    frame = pd.DataFrame({"queue": "all", "timestamp": y.index, "count": y.to_numpy()})
+    history = History(frame, 60)
+    result = forecast_series(history, "1999-09-19 00:00", 7, 60, "Asia/Jerusalem", model="historic_average",
+                             calendar=DayCalendar.from_option("auto", "Asia/Jerusalem"))
+    assert any("holidays: IL (the zone's country" in note for note in result.notes)
+    stamps = pd.DatetimeIndex(result.forecast["timestamp"])
+    by_day = result.forecast.groupby(stamps.date)["mean"].sum()
+    assert by_day[YOM_KIPPUR] < 0.3 * by_day[date(1999, 9, 21)]
+
+
+def test_cli_defaults_to_auto_and_none_switches_it_off(tmp_path):
+    """A Shanghai desk that was open as usual on Qingming (4-5 April 2024): auto notices and keeps no holidays."""
+    history = tmp_path / "history.csv"
+    write_csv(history, weekly_pattern_series(weeks=5, start="2024-03-04", interval_min=60, open_hours=(8, 18),
+                                             weekdays=(0, 1, 2, 3, 4)))
+    args = ["forecast", "--history", str(history), "--start", "2024-04-08 00:00", "--horizon-days", "7",
+            "--interval", "60", "--model", "historic_average"]
+    auto = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.csv")], catch_exceptions=False)
+    assert auto.exit_code == 0, auto.output
+    assert "holidays: none (2 past CN holidays on open weekdays ran at 100%" in auto.output
+    off = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b.csv"), "--holidays", "none"], catch_exceptions=False)
+    assert off.exit_code == 0 and "holidays:" not in off.output
+    assert pd.read_csv(tmp_path / "a.csv").equals(pd.read_csv(tmp_path / "b.csv"))

@@ -68,14 +68,17 @@ class DataSet:
     key: str
     label: str
     path: Path
+    zone: str
 
 
+# The files hold local wall-clock times. The Israeli README says Israel time;
+# the US one leaves the zone undocumented (a US bank, 07:00-21:00 on weekdays):
+# any US zone gives the same holidays, and its DST changes fall on closed Sundays.
 DATA_SETS = (
-    DataSet("us", "US bank (5 min, weekdays 07-21)", SHARED / "bank_calls_5min" / "calls_5min.csv"),
-    DataSet("il", "Israeli bank (6 min, 24x7)", SHARED / "anonymous_bank_1999" / "calls_6min.csv"),
+    DataSet("us", "US bank (5 min, weekdays 07-21)", SHARED / "bank_calls_5min" / "calls_5min.csv", "America/New_York"),
+    DataSet("il", "Israeli bank (6 min, 24x7)", SHARED / "anonymous_bank_1999" / "calls_6min.csv", "Asia/Jerusalem"),
 )
-# The files hold local wall-clock times; UTC keeps them as written (no DST shifts).
-ZONE = "UTC"
+BASELINES = ("seasonal_naive", "historic_average")
 BACKTEST_WEEKS = 4
 PEER_WEEKS = 12  # history the statsforecast peers are fitted on (gap-free weeks)
 TARGETS = {"rel_mean": 0.65, "rel_stretch": 0.60, "cov80": (0.75, 0.85), "cov95": (0.92, 0.97), "bias": 0.03, "seconds": 60.0}
@@ -177,10 +180,10 @@ PEERS = (("sf_mstl", sf_mstl), ("sf_autoets", sf_autoets), ("sf_autoets_per_slot
 
 def load(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.Series, list[pd.Timestamp] | None]:
     """The series at `interval_min` and, with a scoring file, its weekly origins."""
-    history = read_history_csv(data.path, ZONE)
+    history = read_history_csv(data.path, data.zone)
     origins = None
     if score_path is not None:
-        later = read_history_csv(score_path, ZONE)
+        later = read_history_csv(score_path, data.zone)
         if later.frame["timestamp"].min() <= history.frame["timestamp"].max():
             raise SystemExit(f"--score {score_path}: must start after the history ends")
         first = local_dates(pd.DatetimeIndex(later.frame["timestamp"][:1]))[0]
@@ -190,26 +193,42 @@ def load(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.
     return queue_series(aggregate(history, interval_min), "all"), origins
 
 
-def product_models() -> list[ForecastModel]:
+def product_calendar(y: pd.Series, zone: str, holidays: str, origins: list[pd.Timestamp] | None) -> DayCalendar:
+    """The calendar `shiftdesk forecast --zone ZONE --holidays HOLIDAYS` uses, checked on the data before the first origin."""
+    calendar = DayCalendar.from_option(holidays, zone)
+    first = origins[0] if origins else build_day_matrix(y, DayCalendar()).end - BACKTEST_WEEKS * pd.Timedelta(weeks=1)
+    calendar, note = calendar.confirmed_by(y[local_dates(y.index) < first])
+    print(f"   [{zone}, --holidays {holidays}] {note or 'holidays: ' + str(calendar.holiday_country)}", file=sys.stderr)
+    return calendar
+
+
+def product_models(calendar: DayCalendar) -> list[ForecastModel]:
     """What `shiftdesk forecast --model auto` backtests: auto's candidates, then auto itself (nested)."""
-    candidates = auto_candidates(DayCalendar())
+    candidates = auto_candidates(calendar)
     return [*candidates, AutoModel(candidates, default=AUTO_DEFAULT)]
 
 
-def score_table(y: pd.Series, origins: list[pd.Timestamp] | None, others: bool = True) -> tuple[pd.DataFrame, float]:
+def score_table(
+    y: pd.Series, origins: list[pd.Timestamp] | None, calendar: DayCalendar, others: bool = True
+) -> tuple[pd.DataFrame, float]:
     """Backtest table (ours, the other registered models, the peers) and the seconds the product's backtest took.
 
+    `calendar`: the product's (holidays); the reference baselines rows and the
+    peers stay plain, so the ratios to seasonal naive keep one denominator.
     `others`: also score the registered models auto does not choose among (Holt-Winters, MSTL).
     """
     started = time.monotonic()
-    result = backtest(y, product_models(), BACKTEST_WEEKS, origins=origins)
+    result = backtest(y, product_models(calendar), BACKTEST_WEEKS, origins=origins)
     seconds = time.monotonic() - started
-    rest = [MODELS[name](DayCalendar()) for name in MODELS if name not in AUTO_CANDIDATES] if others else []
+    product = result.table.drop(index=list(BASELINES))
+    product_forecasts = result.forecasts[~result.forecasts["model"].isin(BASELINES)]
+    plain = backtest(y, [MODELS[name](DayCalendar()) for name in BASELINES], BACKTEST_WEEKS, origins=origins)
+    rest = [MODELS[name](calendar) for name in MODELS if name not in AUTO_CANDIDATES] if others else []
     empty = BacktestResult(pd.DataFrame(), pd.DataFrame())
     extra = backtest(y, rest, BACKTEST_WEEKS, origins=origins) if rest else empty
     peers = backtest(y, [StatsforecastPeer(name, fn) for name, fn in PEERS], BACKTEST_WEEKS, origins=origins)
-    table = pd.concat([result.table, extra.table, peers.table])
-    forecasts = pd.concat([result.forecasts, extra.forecasts, peers.forecasts])
+    table = pd.concat([plain.table, product, extra.table, peers.table])
+    forecasts = pd.concat([plain.forecasts, product_forecasts, extra.forecasts, peers.forecasts])
     naive_wape = table.loc["seasonal_naive", "wape"]
     table["rel_snaive"] = table["wape"] / naive_wape
     floor = forecasts.groupby("model").apply(
@@ -220,13 +239,13 @@ def score_table(y: pd.Series, origins: list[pd.Timestamp] | None, others: bool =
     return table, seconds
 
 
-def run(data: DataSet, interval_min: int, score_path: Path | None) -> tuple[pd.DataFrame, float]:
+def run(data: DataSet, interval_min: int, score_path: Path | None, holidays: str) -> tuple[pd.DataFrame, float]:
     """Backtest table for one data set and interval, and the seconds the product's models took."""
     y, origins = load(data, interval_min, score_path)
-    return score_table(y, origins)
+    return score_table(y, origins, product_calendar(y, data.zone, holidays, origins))
 
 
-def robustness(data: DataSet, interval_min: int, offsets: list[int]) -> list[dict]:
+def robustness(data: DataSet, interval_min: int, offsets: list[int], holidays: str) -> list[dict]:
     """The summary figures on earlier 4-week windows of the history (pseudo-holdouts).
 
     Window `k` is the 4 weeks ending `k` weeks before the end of the history;
@@ -237,7 +256,8 @@ def robustness(data: DataSet, interval_min: int, offsets: list[int]) -> list[dic
     rows = []
     for k in offsets:
         origins = [end - pd.Timedelta(weeks=k + BACKTEST_WEEKS - i) for i in range(BACKTEST_WEEKS)]
-        table, seconds = score_table(y, origins, others=False)
+        calendar = product_calendar(y, data.zone, holidays, origins)
+        table, seconds = score_table(y, origins, calendar, others=False)
         last = origins[-1] + pd.Timedelta(days=6)
         rows.append({"data": data.key, "interval": interval_min, "window": f"{origins[0]:%Y-%m-%d}..{last:%m-%d}",
                      **summary_row(table, seconds)})
@@ -289,6 +309,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", nargs="+", default=[d.key for d in DATA_SETS], help="data sets to run (us, il)")
     parser.add_argument("--windows", type=int, nargs="*", default=[4, 8], metavar="WEEKS",
                         help="robustness: also score the 4 weeks ending WEEKS before the history's end (none: skip)")
+    parser.add_argument("--holidays", default="auto",
+                        help="as `shiftdesk forecast --holidays`: auto (the country of each series' zone), none, or a code")
     args = parser.parse_args(argv)
     scores = dict(item.split("=", 1) for item in args.score)
     pd.set_option("display.width", 200)
@@ -299,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
             for interval in args.intervals:
                 score_path = Path(scores[data.key]) if data.key in scores else None
                 window = f"weeks of {score_path}" if score_path else f"last {BACKTEST_WEEKS} weeks of the history"
-                table, seconds = run(data, interval, score_path)
+                table, seconds = run(data, interval, score_path, args.holidays)
                 print(f"\n== {data.label}, {interval} min, scored on the {window}")
                 print(table[["wape", "mase", "bias", "coverage80", "coverage95", "rel_snaive", "mae_floor", "seconds"]]
                       .to_string(float_format=lambda v: f"{v:.3f}"))
@@ -307,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
                 results[(data.key, interval)] = (table, seconds)
         if args.windows:
             robust = [row for data in DATA_SETS if data.key in args.data for interval in args.intervals
-                      for row in robustness(data, interval, args.windows)]
+                      for row in robustness(data, interval, args.windows, args.holidays)]
     summary, verdicts = summarize(results)
     print("\n== Summary (auto = the product's per-origin choice)")
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -26,7 +26,7 @@ from store import shift_requests as request_store
 from store.enums import RequestKind
 from store.org import first_team_id, team_zone
 from store.schema import ShiftRequest
-from views.request_text import KINDS, REQUEST_COLUMNS, describe, requests_frame, trail_frame
+from views.request_text import KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, trail_frame
 from views.ui import db, now, page_user, show_error
 
 FLASH_KEY, OUTCOMES_KEY = "approvals_flash", "approvals_outcomes"
@@ -86,7 +86,7 @@ def show_inbox() -> None:
     frame = requests_frame(inbox, zone)
     colour = [f"background-color: {'#ffc9c9' if r.review_ok is False else ''}" for r in inbox]
     styled = frame.style.apply(lambda column: colour if column.name == "Check" else [""] * len(column))
-    st.container(key="inbox").dataframe(styled, hide_index=True, column_config=REQUEST_COLUMNS)
+    st.container(key="inbox").dataframe(styled, hide_index=True, column_config=REQUEST_COLUMNS, row_height=ROW_HEIGHT)
     st.caption("Each line is the request's last check; approving checks it again on the roster as it is then.")
     with st.form("bulk"):
         chosen = st.multiselect("Requests to decide", list(by_id), key="bulk_pick",
@@ -216,7 +216,7 @@ def show_post() -> None:
         day = day_col.date_input("Day", moment.astimezone(zone).date() + timedelta(days=1), key="post_day")
         codes = {s.code: s for s in shift_types}
         code = shift_col.selectbox("Shift", list(codes), key="post_shift",
-                                   format_func=lambda c: f"{c} · {codes[c].name} {codes[c].start_local:%H:%M}")
+                                   format_func=lambda c: f"{c} · {codes[c].name}")
         skill = skill_col.selectbox("Skill", skills, key="post_skill")
         if st.form_submit_button("Post open shift", type="primary", icon=":material/add:"):
             def post(session: Session) -> str:

@@ -31,7 +31,7 @@ from store import shift_requests as request_store
 from store.enums import RequestStatus
 from store.org import team_zone
 from store.schema import Employee, RosterAssignment, ShiftRequest
-from views.request_text import REQUEST_COLUMNS, describe, requests_frame, trail_frame
+from views.request_text import REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, trail_frame
 from views.ui import db, dry_run, now, page_user, show_error
 
 FLASH_KEY = "my_shifts_flash"
@@ -81,6 +81,8 @@ with db() as session:
 
 my_shifts = sorted((s for s in team_shifts if s.employee_id == me.id), key=lambda s: s.day)
 ahead = [s for s in my_shifts if s.starts_at > moment]
+open_to_change = [s for s in team_shifts if s.starts_at - moment >= timedelta(hours=cutoff_hours)]
+changeable = [s for s in open_to_change if s.employee_id == me.id]
 by_day = {s.day: s for s in my_shifts}
 addressed = [r for r in mine if r.status is RequestStatus.PROPOSED and r.counterpart_id == me.id]
 takeable = {r.id: r for r in offers + addressed}
@@ -171,10 +173,12 @@ def show_suggestions(found: list[Suggestion]) -> None:
 
 
 def pick_my_shift(key: str) -> date | None:
-    if not ahead:
-        st.info("You have no shift ahead in the published roster.")
+    """One of my shifts that starts after the cut-off (a closer one cannot be changed by request)."""
+    if not changeable:
+        st.info(f"None of your shifts starts more than {cutoff_hours} h from now: ask a manager directly.")
         return None
-    return st.selectbox("My shift", [s.day for s in ahead], format_func=lambda d: by_day[d].label, key=key)
+    return st.selectbox("My shift", [s.day for s in changeable], format_func=lambda d: by_day[d].label, key=key,
+                        help=f"Shifts starting within {cutoff_hours} h are past the team's cut-off")
 
 
 if flash := st.session_state.pop(FLASH_KEY, None):
@@ -206,7 +210,7 @@ with tabs[0]:
         st.info("No open shift or colleague's offer for you right now.")
     else:
         st.container(key="offers").dataframe(requests_frame(list(takeable.values()), zone), hide_index=True,
-                                             column_config=REQUEST_COLUMNS)
+                                             column_config=REQUEST_COLUMNS, row_height=ROW_HEIGHT)
         offer = st.selectbox("Offer", list(takeable), format_func=lambda i: f"#{i} · {describe(takeable[i], zone)}",
                              key="offer_pick")
         left, right, _ = st.columns([1, 1, 4])
@@ -224,8 +228,7 @@ with tabs[1]:
         day = pick_my_shift("swap_mine")
     if day is not None:
         week = rosters.monday_of(day)
-        theirs = [s for s in team_shifts if s.employee_id != me.id and rosters.monday_of(s.day) == week
-                  and s.starts_at > moment]
+        theirs = [s for s in open_to_change if s.employee_id != me.id and rosters.monday_of(s.day) == week]
         colleague = colleague_col.selectbox("Colleague", sorted({s.employee_id for s in theirs}, key=names.__getitem__),
                                             format_func=names.__getitem__, key="swap_colleague")
         their_shifts = {s.day: s for s in theirs if s.employee_id == colleague}
@@ -263,8 +266,8 @@ with tabs[3]:
     day_col, shift_col, skill_col = st.columns(3)
     extra_day = day_col.selectbox("Day off", days_off, format_func=lambda d: f"{d:%a %d %b}", key="overtime_day")
     codes = {s.code: s for s in shift_types}
-    code = shift_col.selectbox("Shift", list(codes), key="overtime_shift", format_func=lambda c: (
-        f"{c} · {codes[c].name} {codes[c].start_local:%H:%M}, {codes[c].duration_minutes / 60:g} h"))
+    code = shift_col.selectbox("Shift", list(codes), key="overtime_shift",
+                               format_func=lambda c: f"{c} · {codes[c].name}")
     skill = skill_col.selectbox("Skill", my_skills, key="overtime_skill")
     if extra_day is not None:
         def overtime(session: Session, *, send: bool) -> ShiftRequest:
@@ -305,7 +308,7 @@ with tabs[5]:
         st.info("You have made no request yet, and none is addressed to you.")
     else:
         st.container(key="my_requests").dataframe(requests_frame(mine, zone), hide_index=True,
-                                                  column_config=REQUEST_COLUMNS)
+                                                  column_config=REQUEST_COLUMNS, row_height=ROW_HEIGHT)
         requests_by_id = {r.id: r for r in mine}
         chosen = st.selectbox("Request", list(requests_by_id), key="my_request_pick", format_func=lambda i: (
             f"#{i} · {describe(requests_by_id[i], zone)} · {requests_by_id[i].status.value}"))

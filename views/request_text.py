@@ -12,12 +12,14 @@ import streamlit as st
 from store.enums import RequestKind
 from store.schema import RequestEvent, ShiftRequest
 
+ROW_HEIGHT = 80  # px: room for a risk line to wrap onto four lines instead of being cut off
+# Sized to fit the page's width beside the sidebar on a 1400 px screen, the risk line taking the rest.
 REQUEST_COLUMNS = {
-    "#": st.column_config.NumberColumn(format="#%d", width=50),
-    "Kind": st.column_config.TextColumn(width=80),
-    "What": st.column_config.TextColumn(width=300),
-    "Starts": st.column_config.TextColumn(width=110),
-    "Status": st.column_config.TextColumn(width=80),
+    "#": st.column_config.NumberColumn(format="#%d", width=45),
+    "Kind": st.column_config.TextColumn(width=75),
+    "What": st.column_config.TextColumn(width=250),
+    "Starts": st.column_config.TextColumn(width=105),
+    "Status": st.column_config.TextColumn(width=75),
     "Check": st.column_config.TextColumn(width="large", help="The risk line of the request's last check"),
 }
 KINDS = {RequestKind.SWAP: "Swap", RequestKind.GIVE_AWAY: "Give-away", RequestKind.OPEN_SHIFT: "Open shift",

@@ -52,10 +52,7 @@ BOUND_MAX_CELLS = 10_000  # whole-model full-LP worker beside neighbourhoods up 
 PORTFOLIO_SHARE = 0.15  # of the time limit for the portfolio when a roster exists
 SUBSOLVE_MAX_S = 2.0
 NEIGHBOURHOOD_TARGET_S = 0.4
-# without an improvement for this share of the time limit, the time aimed at
-# per sub-solve doubles (counted in seconds, not rounds: on a loaded machine
-# rounds are few and a stuck search must still grow its neighbourhoods)
-STALL_DOUBLING_SHARE = 0.05
+STALL_DOUBLING = 25  # rounds without improvement that double the time per sub-solve
 STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
 KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to stay explored
@@ -335,8 +332,7 @@ class Search:
         """
         size = {kind: NEIGHBOURHOOD_START_CELLS for kind in ("employees", "window", "block")}
         gain = {kind: 1.0 for kind in size}  # smoothed cost gain per second
-        shared = {"overhead": 0.0, "since": time.monotonic(),
-                  "doubling": max(0.5, STALL_DOUBLING_SHARE * (self.deadline - self.started))}
+        shared = {"overhead": 0.0, "stall": 0.0}
         workers = [threading.Thread(target=self._improve_loop, args=(size, gain, shared, t),
                                     name=f"roster-lns-{t}", daemon=True)
                    for t in range(1, threads)]
@@ -357,9 +353,9 @@ class Search:
     def _improve_loop(self, size: dict[str, float], gain: dict[str, float],
                       shared: dict[str, float], thread: int) -> None:
         """One neighbourhood thread. `shared` holds the smoothed overhead per
-        round outside CP-SAT and the time of the last improvement: when
+        round outside CP-SAT and the rounds since the last improvement: when
         the search stalls in a local optimum, the time aimed at per
-        sub-solve doubles every `STALL_DOUBLING_SHARE` of the time limit, so neighbourhoods
+        sub-solve doubles every `STALL_DOUBLING` rounds, so neighbourhoods
         grow until one of them holds a way out (and shrink back after it)."""
         rng = random.Random(self.seed * 1000 + thread)
         employees = list(self.cal.employee_ids)
@@ -372,8 +368,8 @@ class Search:
                     return
                 kind = rng.choices(list(gain), list(gain.values()))[0]
                 free = self._neighbourhood(rng, kind, size[kind], employees)
-                stall = (time.monotonic() - shared["since"]) / shared["doubling"]
-                target = NEIGHBOURHOOD_TARGET_S * min(STALL_MAX_FACTOR, 2 ** stall)
+                target = NEIGHBOURHOOD_TARGET_S * min(STALL_MAX_FACTOR,
+                                                      2 ** (shared["stall"] / STALL_DOUBLING))
             rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
             rm.add_hint(base)
             limit = min(self.left() - shared["overhead"], max(SUBSOLVE_MAX_S, 4 * target))
@@ -384,8 +380,7 @@ class Search:
             with self.lock:
                 shared["overhead"] = 0.7 * shared["overhead"] + 0.3 * (
                     time.monotonic() - t_round - took)
-                if improved:
-                    shared["since"] = time.monotonic()
+                shared["stall"] = 0 if improved else shared["stall"] + 1
                 rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
                 floor = KIND_FLOOR * sum(gain.values()) / len(gain)
                 gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)

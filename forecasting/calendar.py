@@ -11,7 +11,7 @@ Dates are local calendar dates of the site.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,9 @@ MAKEUP_WORKDAY = "makeup_workday"
 # The first open day after the desk was closed on a day it normally opens
 # (found from the history's and the horizon's gaps, not from the calendar).
 AFTER_CLOSURE = "after_closure"
+# The business day before a public holiday (Israel's holiday eves run like a Friday).
+HOLIDAY_EVE = "holiday_eve"
+ONE_DAY = timedelta(days=1)
 # `--holidays auto`: the public holidays of the country the site's zone lies in.
 AUTO = "auto"
 NONE = "none"
@@ -46,7 +49,7 @@ class Event:
     multiplier: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE):
+        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE):
             raise ForecastError(f"event name '{self.name}' is empty or reserved")
         if self.multiplier is not None and not self.multiplier > 0:
             raise ForecastError(f"event '{self.name}': multiplier must be positive, got {self.multiplier}")
@@ -144,17 +147,31 @@ class DayCalendar:
         return self._years[years]
 
     def labels(self, dates: pd.DatetimeIndex) -> np.ndarray:
-        """Per date: '' for an ordinary day, HOLIDAY, MAKEUP_WORKDAY or an event name (events win)."""
+        """Per date: '' for an ordinary day, HOLIDAY, MAKEUP_WORKDAY, HOLIDAY_EVE (the business day before
+        a holiday), AFTER_CLOSURE (the first business day after a holiday that fell on a business day) or
+        an event name (events win)."""
         out = np.full(len(dates), "", dtype=object)
         plain = [d.date() for d in dates]
         if self.holiday_country and len(dates):
-            table = self._holidays(tuple(sorted({d.year for d in plain})))
-            workdays = table.weekend_workdays
+            years = {d.year for d in plain} | {(d - ONE_DAY).year for d in plain} | {(d + ONE_DAY).year for d in plain}
+            table = self._holidays(tuple(sorted(years)))
+            workdays, weekend = table.weekend_workdays, set(table.weekend)
+
+            def off(day: date) -> bool:
+                return day in table and day not in workdays
+
+            def business(day: date) -> bool:
+                return (day.weekday() not in weekend or day in workdays) and not off(day)
+
             for i, day in enumerate(plain):
                 if day in workdays:
                     out[i] = MAKEUP_WORKDAY
                 elif day in table:
                     out[i] = HOLIDAY
+                elif business(day) and off(day + ONE_DAY):
+                    out[i] = HOLIDAY_EVE
+                elif business(day) and _after_lost_workday(day, off, business, weekend):
+                    out[i] = AFTER_CLOSURE
         for event in self.events:
             hits = np.isin(np.array(plain, dtype=object), np.array(event.dates, dtype=object))
             out[hits] = event.name
@@ -177,7 +194,19 @@ class DayCalendar:
     def learned_labels(self) -> frozenset[str]:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
-        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE})
+        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE})
+
+
+def _after_lost_workday(day: date, off, business, weekend: set[int]) -> bool:
+    """Is `day` the first business day after a holiday that fell on a weekday (weekends in between skipped)?"""
+    previous = day - ONE_DAY
+    for _ in range(10):
+        if business(previous):
+            return False
+        if off(previous) and previous.weekday() not in weekend:
+            return True
+        previous -= ONE_DAY
+    return False
 
 
 def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> np.ndarray:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from forecasting.calendar import HOLIDAY, DayCalendar, zone_country
+from forecasting.calendar import AFTER_CLOSURE, HOLIDAY, HOLIDAY_EVE, DayCalendar, zone_country
 from forecasting.models import make_model
 from forecasting.service import forecast_series
 from forecasting.history import History
@@ -41,11 +41,19 @@ def test_holidays_option_auto_none_and_code():
 
 def test_a_holiday_is_the_last_day_of_the_countrys_weekend():
     days = pd.DatetimeIndex([YOM_KIPPUR, date(1999, 9, 21)])
-    assert DayCalendar("IL").labels(days).tolist() == [HOLIDAY, ""]
     assert DayCalendar("IL").effective_weekdays(days).tolist() == [5, 1]  # Saturday in Israel
     labor_day = pd.DatetimeIndex([date(2003, 9, 1)])
     assert DayCalendar("US").effective_weekdays(labor_day).tolist() == [6]  # Sunday in the US
     assert DayCalendar("IL", holiday_weekday=6).effective_weekdays(days).tolist() == [6, 1]
+
+
+def test_holiday_eve_and_the_first_business_day_after_are_labelled():
+    days = pd.date_range("1999-09-17", "1999-09-26")  # Fri .. Sun: eve of Yom Kippur on Sunday, Sukkot on Saturday
+    labels = dict(zip(days.strftime("%m-%d"), DayCalendar("IL").labels(days)))
+    assert labels["09-19"] == HOLIDAY_EVE and labels["09-20"] == HOLIDAY and labels["09-21"] == AFTER_CLOSURE
+    assert labels["09-24"] == "" and labels["09-25"] == HOLIDAY and labels["09-26"] == ""  # weekend eve / after
+    us = DayCalendar("US").labels(pd.date_range("2003-08-29", "2003-09-02"))  # Labor Day Monday
+    assert us.tolist() == ["", "", "", HOLIDAY, AFTER_CLOSURE]
 
 
 def _israeli_desk(weeks: int, quiet_holidays: bool) -> pd.Series:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.calendar import DayCalendar, Event, MAKEUP_WORKDAY, HOLIDAY, parse_event
+from forecasting.calendar import AFTER_CLOSURE, DayCalendar, Event, MAKEUP_WORKDAY, HOLIDAY, parse_event
 from forecasting.errors import ForecastError
 from forecasting.models import MODELS, make_model
 from forecasting.models.baselines import SeasonalNaive
@@ -83,7 +83,8 @@ def test_poisson_intervals_cover_as_promised():
 def test_chinese_holidays_and_makeup_workdays():
     calendar = DayCalendar("CN")
     days = pd.DatetimeIndex(["2024-10-01", "2024-10-12", "2024-10-08", "2024-10-13"])
-    assert calendar.labels(days).tolist() == [HOLIDAY, MAKEUP_WORKDAY, "", ""]
+    # 8 October follows the National Day week: the first business day after it carries the backlog label
+    assert calendar.labels(days).tolist() == [HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, ""]
     assert calendar.effective_weekdays(days).tolist() == [6, 0, 1, 6]
 
 

@@ -42,9 +42,8 @@ def dry_run() -> Iterator[Session]:
     """A session that is never committed: what an action would do (a request's check before it is
     sent) is computed on real rows and then rolled back, so looking writes nothing.
 
-    On SQLite the transaction is opened explicitly: pysqlite opens none for reads, so a service's
-    first SAVEPOINT would open one and its RELEASE commit it, and the rollback would undo nothing.
-    IMMEDIATE takes the write lock at once, so a writer in between cannot make the draft's insert fail.
+    On SQLite the transaction is opened with BEGIN IMMEDIATE: it takes the write lock at once, so a
+    writer in between (the worker) cannot make the draft's insert fail on a stale snapshot.
     """
     with session_factory()() as session:
         if session.get_bind().dialect.name == "sqlite":

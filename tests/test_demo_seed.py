@@ -17,7 +17,8 @@ from store.db import make_engine, make_session_factory, session_scope
 from store.schema import Base, Employee, OnCallStandby, Queue, ShiftType, Site, Ticket, User
 from tests.conftest import FIXED_NOW, fresh_database_url
 
-VOLATILE = {("users", "password_hash"), ("users", "last_login_at")}
+# Random salts, and the seconds each model's backtest took (the stored forecast's scores are compared).
+VOLATILE = {("users", "password_hash"), ("users", "last_login_at"), ("forecast_runs", "backtest")}
 
 
 def _dump(engine: Engine) -> dict[str, list[tuple]]:
@@ -26,6 +27,8 @@ def _dump(engine: Engine) -> dict[str, list[tuple]]:
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE]
             dump[table.name] = [tuple(row) for row in connection.execute(select(*columns).order_by(*table.primary_key))]
+        runs = connection.execute(select(Base.metadata.tables["forecast_runs"].c.backtest)).scalars()
+        dump["backtest scores"] = [[{k: v for k, v in r.items() if k != "seconds"} for r in run or []] for run in runs]
     return dump
 
 

@@ -20,6 +20,7 @@ from shiftdesk.auth import generate_password, hash_password
 from shiftdesk.demo import desk
 from shiftdesk.demo.history import generate_tickets, promotion_day
 from shiftdesk.demo.roster import rotation_roster
+from shiftdesk.services.forecasts import forecast_team, save_forecast
 from shiftdesk.demo.sla import seed_sla_tiers, seed_ticket_sla
 from tickets.intake import TRIAGE_QUEUE
 from store.schema import (
@@ -125,6 +126,13 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
     session.execute(insert(Ticket), rows)
     session.flush()
     seed_ticket_sla(session, rows, now)
+    # An approved forecast for this week and next: the roster's requirement, and what a request's
+    # check measures coverage against (without one, every check would forecast afresh).
+    session.flush()
+    session.expire_all()  # rows built above with plain strings read back as the schema's enums
+    outcome = forecast_team(session, team.id, week_start, now, horizon_days=14, interval_minutes=60,
+                            model="historic_average", time_limit_s=30)
+    save_forecast(session, None, team.id, outcome, now, approve=True)
 
     counts = {
         "employees": len(employees),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import FIXED_NOW, REPO_ROOT
@@ -38,3 +39,17 @@ def app_as(demo_db, monkeypatch) -> Callable[[str], AppTest]:
         return sign_in(at, login, passwords[login])
 
     return start
+
+
+@pytest.fixture
+def open_page(app_as) -> Callable[[str, str], AppTest]:
+    """Sign in as `login` and open `page` (a path like "views/desk.py"); the page must run cleanly."""
+    st.cache_data.clear()  # each test has its own database copy
+
+    def open_as(login: str, page: str) -> AppTest:
+        at = app_as(login)
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_as

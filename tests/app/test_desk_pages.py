@@ -7,12 +7,10 @@ cleared per test because each test has its own copy of the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -23,21 +21,6 @@ from tests.conftest import FIXED_NOW, REPO_ROOT
 from tickets.on_shift import on_shift
 
 PINNED = FIXED_NOW + timedelta(minutes=5)
-
-
-@pytest.fixture
-def open_page(app_as, monkeypatch) -> Callable[[str, str], AppTest]:
-    """Sign in as `login` and open `page` (a path like "views/desk.py") at the pinned time."""
-    monkeypatch.setattr("views.ui.now", lambda: PINNED)
-    st.cache_data.clear()
-
-    def open_as(login: str, page: str) -> AppTest:
-        at = app_as(login)
-        at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_as
 
 
 @pytest.fixture

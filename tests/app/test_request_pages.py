@@ -7,7 +7,7 @@ the database (the published roster, the stored request and its check), not writt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-import streamlit as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -87,19 +86,6 @@ def desk(demo_db) -> Iterator[Desk]:
         ids = {u.login: u.employee_id for u in session.scalars(select(User))}
     yield Desk(factory, ids["agent"], ids["agent2"])
     engine.dispose()
-
-
-@pytest.fixture
-def open_page(app_as) -> Callable[[str, str], AppTest]:
-    st.cache_data.clear()
-
-    def open_as(login: str, page: str) -> AppTest:
-        at = app_as(login)
-        at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_as
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ go back to an earlier version. What the page shows is checked against the databa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from rostering.validate import validate
@@ -22,17 +20,6 @@ from tests.app.conftest import PAGE_NOW
 from tests.rostering.test_roster_service import NEXT_MONDAY, THIS_MONDAY
 
 PAGE = "views/roster.py"
-
-
-@pytest.fixture
-def roster_page(app_as) -> Callable[[str], AppTest]:
-    def open_as(login: str) -> AppTest:
-        at = app_as(login)
-        at.switch_page(PAGE).run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_as
 
 
 @pytest.fixture
@@ -56,8 +43,8 @@ def test_an_agent_is_not_offered_the_roster_page(app_as) -> None:
         at.switch_page(PAGE)
 
 
-def test_the_planner_builds_stops_and_publishes_next_week(roster_page, desk) -> None:
-    at = roster_page("planner")
+def test_the_planner_builds_stops_and_publishes_next_week(open_page, desk) -> None:
+    at = open_page("planner", PAGE)
     assert [t.value for t in at.title] == ["Roster"]
     assert at.date_input[0].value == NEXT_MONDAY
     assert [i.value for i in at.info] == [f"No roster for the week of {NEXT_MONDAY:%d %b %Y} yet. Build one."]
@@ -103,14 +90,14 @@ def test_the_planner_builds_stops_and_publishes_next_week(roster_page, desk) -> 
     assert "Version 1 published; agents see it now." in [s.value for s in at.success]
 
 
-def test_an_edit_breaking_a_rule_is_refused_on_the_page(roster_page, desk) -> None:
+def test_an_edit_breaking_a_rule_is_refused_on_the_page(open_page, desk) -> None:
     with session_scope(desk) as session:  # a draft copy of this week's published roster
         [current] = week_versions(session, 1, THIS_MONDAY)
         published = roster_with_assignments(session, current.id).assignments
         night = next(a for a in published
                      if a.shift_type.is_night and a.day < THIS_MONDAY + timedelta(days=6))
         name, next_day = night.employee.name, night.day + timedelta(days=1)
-    at = roster_page("planner")
+    at = open_page("planner", PAGE)
     at.date_input[0].set_value(THIS_MONDAY).run()
     next(b for b in at.button if b.label == "Copy to a new draft").click()
     at.run()

@@ -7,11 +7,9 @@ from the database and from routing's own reading of the desk, not typed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -22,19 +20,6 @@ from tickets import routing
 from tickets.on_shift import on_shift
 
 OPEN = ("new", "open", "pending")
-
-
-@pytest.fixture
-def open_page(app_as) -> Callable[[str, str], AppTest]:
-    st.cache_data.clear()  # each test has its own database copy
-
-    def open_as(login: str, page: str) -> AppTest:
-        at = app_as(login)
-        at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_as
 
 
 @pytest.fixture

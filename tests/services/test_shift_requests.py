@@ -12,7 +12,7 @@ Requirement: one vip_care agent around the clock, one technical 09-18.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import icalendar
 import pytest

@@ -141,6 +141,7 @@ class Employee(Base):
     min_rest_minutes: Mapped[int] = mapped_column(Integer, default=11 * 60)
     may_work_nights: Mapped[bool] = mapped_column(Boolean, default=True)
     max_nights_per_week: Mapped[int] = mapped_column(Integer, default=3)
+    # Open tickets routing may give the agent at once in a channel without a limit of its own (channel_limits).
     max_concurrent_tickets: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # When routing last gave this agent a ticket: "longest idle" routing picks the oldest.
@@ -150,6 +151,19 @@ class Employee(Base):
     skills: Mapped[list[EmployeeSkill]] = relationship(
         back_populates="employee", cascade="all, delete-orphan"
     )
+    channel_limits: Mapped[list[EmployeeChannelLimit]] = relationship(cascade="all, delete-orphan")
+
+
+class EmployeeChannelLimit(Base):
+    """An agent's own limit of open tickets at once in one channel (the channel of the ticket's queue),
+    e.g. phone 1, chat 3, email 10; a channel without a row falls back to `Employee.max_concurrent_tickets`."""
+
+    __tablename__ = "employee_channel_limits"
+    __table_args__ = (CheckConstraint("max_concurrent_tickets >= 0", name="max_concurrent_tickets"),)
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), primary_key=True)
+    max_concurrent_tickets: Mapped[int] = mapped_column(Integer)  # 0: never routed tickets of this channel
 
 
 class EmployeeSkill(Base):

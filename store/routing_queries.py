@@ -18,8 +18,9 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.enums import Priority, RosterStatus
-from store.schema import Employee, EmployeeSkill, Queue, Roster, RosterAssignment, ShiftType, Skill, Team, Ticket
+from store.enums import Channel, Priority, RosterStatus
+from store.schema import (Employee, EmployeeChannelLimit, EmployeeSkill, Queue, Roster, RosterAssignment, ShiftType,
+                          Skill, Team, Ticket)
 from store.tickets import OPEN_STATUSES
 
 # Most urgent first: the priority, then the earliest first-response deadline, then the oldest.
@@ -41,7 +42,7 @@ class RosteredAgent:
     day: date  # local date the shift starts on
     shift: ShiftType
     skill_worked: str | None  # the skill the roster put them on
-    capacity: int  # max concurrent open tickets
+    capacity: int  # max concurrent open tickets in a channel without a limit of its own
     last_assigned_at: datetime | None
 
 
@@ -79,20 +80,41 @@ def skill_levels(session: Session, employee_ids: Collection[int]) -> dict[int, d
     return levels
 
 
-def open_ticket_counts(session: Session, employee_ids: Collection[int]) -> dict[int, int]:
-    """Open tickets (new, open, pending) assigned to each employee as committed now; absent means none.
+def open_ticket_counts(session: Session, employee_ids: Collection[int]) -> dict[int, dict[Channel, int]]:
+    """Open tickets (new, open, pending) assigned to each employee as committed now, by the channel of the
+    ticket's queue; an absent employee or channel means none.
 
     Read inside the agents' locks, this is the re-count no other router can change until this transaction ends.
     """
+    counts: dict[int, dict[Channel, int]] = {}
     if not employee_ids:
-        return {}
+        return counts
     rows = session.execute(
-        select(Ticket.assignee_id, func.count())
+        select(Ticket.assignee_id, Queue.channel, func.count())
+        .join(Queue, Ticket.queue_id == Queue.id)
         .where(Ticket.assignee_id.in_(sorted(employee_ids)), Ticket.status.in_(OPEN_STATUSES))
-        .group_by(Ticket.assignee_id)
+        .group_by(Ticket.assignee_id, Queue.channel)
         .execution_options(autoflush=False)
     )
-    return {employee_id: count for employee_id, count in rows if employee_id is not None}
+    for employee_id, channel, count in rows:
+        if employee_id is not None:
+            counts.setdefault(employee_id, {})[channel] = count
+    return counts
+
+
+def channel_limits(session: Session, employee_ids: Collection[int]) -> dict[int, dict[Channel, int]]:
+    """Each employee's own limits of open tickets per channel; a channel absent falls back to the employee's
+    `max_concurrent_tickets`."""
+    limits: dict[int, dict[Channel, int]] = {}
+    if employee_ids:
+        for employee_id, channel, limit in session.execute(
+            select(EmployeeChannelLimit.employee_id, EmployeeChannelLimit.channel,
+                   EmployeeChannelLimit.max_concurrent_tickets)
+            .where(EmployeeChannelLimit.employee_id.in_(sorted(employee_ids)))
+            .execution_options(autoflush=False)
+        ):
+            limits.setdefault(employee_id, {})[channel] = limit
+    return limits
 
 
 def lock_agents(session: Session, employee_ids: Collection[int]) -> dict[int, Employee]:

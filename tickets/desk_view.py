@@ -289,12 +289,9 @@ class CoverLine:
     shift: str
     until: datetime  # local end of the shift
     rostered_for: str | None  # the skill the roster put them on today
-    open_tickets: int
-    capacity: int
-
-    @property
-    def has_room(self) -> bool:
-        return self.open_tickets < self.capacity
+    open_tickets: int  # in all channels
+    capacity: int  # the agent's limit in a channel without one of its own
+    has_room: bool  # room in the channel of one of the skill's queues, as routing judges it
 
 
 @dataclass(frozen=True)
@@ -338,19 +335,21 @@ def routing_view(session: Session, team_id: int, now: datetime) -> RoutingView:
     skills = sorted({queue.skill.code for queue in queues})
     return RoutingView(
         local_now=now.astimezone(team.zone),
-        skills=[SkillCover(skill, _cover_lines(team, skill)) for skill in skills],
+        skills=[SkillCover(skill, _cover_lines(team, skill, {q.channel for q in queues if q.skill.code == skill}))
+                for skill in skills],
         queues=[
             QueueRouting(queue.code, queue.name, queue.skill.code, queue.routing_policy, unassigned.get(queue.code, 0),
-                         routing.why_nobody(team, queue.skill.code))
+                         routing.why_nobody(team, queue.skill.code, queue.channel))
             for queue in queues
         ],
     )
 
 
-def _cover_lines(team: routing.TeamNow, skill: str) -> list[CoverLine]:
+def _cover_lines(team: routing.TeamNow, skill: str, channels: set[Channel]) -> list[CoverLine]:
     lines = [
         CoverLine(c.employee_id, c.agent.name, c.agent.skills[skill], c.agent.shift_name,
-                  c.agent.ends_at.astimezone(team.zone), c.agent.skill_worked, c.load, c.capacity)
+                  c.agent.ends_at.astimezone(team.zone), c.agent.skill_worked, c.load, c.capacity,
+                  any(c.has_room(channel) for channel in channels))
         for c in team.skilled(skill)
     ]
     return sorted(lines, key=lambda line: (-line.level, line.name))

@@ -2,14 +2,18 @@
 
 Who may take a ticket (eligible): on shift by the published roster at `now`,
 active, holding the queue's skill at any level, and holding fewer open
-tickets (new, open, pending) than their `max_concurrent_tickets`.
+tickets (new, open, pending) in the queue's channel than their limit for that
+channel (`employee_channel_limits`, e.g. phone 1, chat 3, email 10), or than
+their `max_concurrent_tickets` in a channel without a limit of its own. A
+ticket's channel is its queue's: the channel routing gives it by.
 
 Who takes it, in this order of preference:
 1. for a VIP customer or a complaint, the highest level in the queue's skill;
 2. agents the roster put on the queue's skill today before those rostered for
    another skill (the roster planned capacity per skill; the others overflow);
-3. the queue's policy: `least_load` (fewest open tickets, then longest idle)
-   or `longest_idle` (routed least recently, never first, then fewest open);
+3. the queue's policy: `least_load` (fewest open tickets in the queue's
+   channel, then fewest in all, then longest idle) or `longest_idle` (routed
+   least recently, never first, then fewest open in the channel);
 4. the lower employee id, so the same desk always routes the same way.
 
 Nobody eligible: the ticket stays unassigned in its queue, with an audit
@@ -19,10 +23,10 @@ the agent the same rules pick, or back to the queue, with the reason in the trai
 
 Concurrency: a ticket is row-locked before it is routed (`SKIP LOCKED` in the
 passes), and an agent's row is locked before they are given a ticket, their
-load re-counted inside that lock, so neither a ticket nor an agent's capacity
-is ever given twice, also with several workers on PostgreSQL. Locks held by
-another transaction are skipped, never waited for, so routers cannot
-deadlock. A manager's reassignment on the desk is an override: it takes
+load in every channel re-counted inside that lock (with their limits), so
+neither a ticket nor a place in an agent's channel is ever given twice, also
+with several workers on PostgreSQL. Locks held by another transaction are
+skipped, never waited for, so routers cannot deadlock. A manager's reassignment on the desk is an override: it takes
 neither the agent's lock nor their capacity into account.
 """
 
@@ -39,7 +43,7 @@ from sqlalchemy.orm import Session
 from store import routing_queries
 from store import tickets as ticket_store
 from store.desk_queries import employee_names
-from store.enums import CustomerTier
+from store.enums import Channel, CustomerTier
 from store.org import team_zone
 from store.schema import Employee, Queue, Ticket
 from store.tickets import OPEN_STATUSES
@@ -60,16 +64,17 @@ class RoutingPolicy(StrEnum):
 
 @dataclass
 class Candidate:
-    """An agent on shift who may take tickets, with their load as this transaction knows it.
+    """An agent on shift who may take tickets, with their load per channel as this transaction knows it.
 
-    Once `locked`, this transaction holds the agent's row: the load was
-    re-counted inside the lock and only this transaction can add to it.
+    Once `locked`, this transaction holds the agent's row: the loads were
+    re-counted inside the lock and only this transaction can add to them.
     """
 
     agent: OnShiftAgent
-    capacity: int
-    load: int
+    capacity: int  # the fallback: max open tickets in a channel without a limit of its own
+    loads: dict[Channel, int]  # open tickets by their queue's channel; absent: none
     last_assigned_at: datetime | None
+    limits: dict[Channel, int] = field(default_factory=dict)  # the agent's own limit per channel
     employee: Employee | None = None  # the row, once locked
     taken_elsewhere: bool = False  # another transaction holds the agent's row: not this time
 
@@ -82,8 +87,19 @@ class Candidate:
         return self.agent.employee_id
 
     @property
-    def has_room(self) -> bool:
-        return self.load < self.capacity
+    def load(self) -> int:
+        """Open tickets in all channels."""
+        return sum(self.loads.values())
+
+    def load_in(self, channel: Channel) -> int:
+        return self.loads.get(channel, 0)
+
+    def capacity_in(self, channel: Channel) -> int:
+        return self.limits.get(channel, self.capacity)
+
+    def has_room(self, channel: Channel) -> bool:
+        """Whether the agent may take one more ticket of a queue in `channel`."""
+        return self.load_in(channel) < self.capacity_in(channel)
 
 
 @dataclass
@@ -98,8 +114,8 @@ class TeamNow:
     def skilled(self, skill: str) -> list[Candidate]:
         return [c for c in self.candidates.values() if skill in c.agent.skills]
 
-    def has_room_for(self, skill: str) -> bool:
-        return any(c.has_room for c in self.skilled(skill))
+    def has_room_for(self, skill: str, channel: Channel) -> bool:
+        return any(c.has_room(channel) for c in self.skilled(skill))
 
 
 @dataclass(frozen=True)
@@ -108,7 +124,7 @@ class RoutingOutcome:
 
     ticket_id: int
     employee_id: int | None
-    text: str  # "routed to Li Na: technical L3, on Late 15:00-23:00, 2/5 load, least load"
+    text: str  # "routed to Li Na: technical L3, on Late 15:00-23:00, 1/3 chat, least load"
     changed: bool = True  # False: the ticket was already assigned or closed; nothing was written
 
 
@@ -137,7 +153,7 @@ class _Pick:
 
 
 def team_now(session: Session, team_id: int, now: datetime) -> TeamNow:
-    """The team's active agents on shift at `now` with their skills, capacity, open tickets and last routed ticket.
+    """The team's active agents on shift at `now` with their skills, limits, open tickets and last routed ticket.
 
     "On shift" is `tickets.on_shift`'s rule (a published shift on yesterday or
     today whose window covers `now`, by `shift_window`), read as plain rows.
@@ -151,11 +167,12 @@ def team_now(session: Session, team_id: int, now: datetime) -> TeamNow:
             working.setdefault(row.employee_id, (row, start, end))
     levels = routing_queries.skill_levels(session, working)
     loads = routing_queries.open_ticket_counts(session, working)
+    limits = routing_queries.channel_limits(session, working)
     candidates = {
         eid: Candidate(
             OnShiftAgent(eid, row.name, levels[eid], row.shift.code, row.shift.name, row.shift.is_night,
                          row.skill_worked, start, end),
-            row.capacity, loads.get(eid, 0), row.last_assigned_at,
+            row.capacity, loads.get(eid, {}), row.last_assigned_at, limits.get(eid, {}),
         )
         for eid, (row, start, end) in working.items()
     }
@@ -197,11 +214,13 @@ def routing_pass(session: Session, now: datetime, limit: int = PASS_LIMIT, *,
     report = RoutingReport()
     for team_ in [team_id] if team_id is not None else routing_queries.team_ids(session):
         team = team_now(session, team_, now)
-        queues = [q for q in routing_queries.team_queues_with_skill(session, team_) if team.has_room_for(q.skill.code)]
+        queues = [q for q in routing_queries.team_queues_with_skill(session, team_)
+                  if team.has_room_for(q.skill.code, q.channel)]
         if not routing_queries.any_unassigned(session, [q.id for q in queues]):
             continue  # an idle desk takes no locks
-        _claim_with_room(session, team, {q.skill.code for q in queues})
-        served = [q.id for q in queues if any(c.locked and c.has_room for c in team.skilled(q.skill.code))]
+        _claim_with_room(session, team, {(q.skill.code, q.channel) for q in queues})
+        served = [q.id for q in queues
+                  if any(c.locked and c.has_room(q.channel) for c in team.skilled(q.skill.code))]
         tickets = routing_queries.lock_unassigned(session, served, limit - report.considered)
         for ticket in tickets:
             report.considered += 1
@@ -232,7 +251,7 @@ def handover_pass(session: Session, now: datetime, limit: int = PASS_LIMIT) -> H
             continue
         tickets = routing_queries.lock_held_off_shift(session, team_id, team.candidates, limit - report.considered)
         holders = employee_names(session, [t.assignee_id for t in tickets if t.assignee_id is not None])
-        _claim_with_room(session, team, {ticket.queue.skill.code for ticket in tickets})
+        _claim_with_room(session, team, {(ticket.queue.skill.code, ticket.queue.channel) for ticket in tickets})
         for ticket in tickets:
             report.considered += 1
             gone = f"handover: {holders.get(ticket.assignee_id or 0, 'the assignee')} is off shift"
@@ -253,45 +272,48 @@ def _pick(session: Session, team: TeamNow, ticket: Ticket) -> _Pick:
     may push them down the order (another worker just gave them tickets), so
     the order is recomputed after each lock.
     """
-    skill = ticket.queue.skill.code
-    if (why := why_nobody(team, skill)) is not None:
+    skill, channel = ticket.queue.skill.code, ticket.queue.channel
+    if (why := why_nobody(team, skill, channel)) is not None:
         return _Pick(None, why)
     skilled = team.skilled(skill)
     key = _preference(ticket, skill, RoutingPolicy(ticket.queue.routing_policy))
     while True:
-        open_to_us = [c for c in skilled if c.has_room and not c.taken_elsewhere]
+        open_to_us = [c for c in skilled if c.has_room(channel) and not c.taken_elsewhere]
         if not open_to_us:
             break
         best = min(open_to_us, key=key)
         if best.locked:
             return _Pick(best)
         _claim(session, [best])
-    if any(c.taken_elsewhere and c.has_room for c in skilled):
-        return _Pick(None, f"the agents with {skill} who have room are being given tickets by another worker",
-                     lasting=False)
-    return _Pick(None, _all_full(len(skilled), skill))
+    if any(c.taken_elsewhere and c.has_room(channel) for c in skilled):
+        return _Pick(None, f"the agents with {skill} who have room for {channel} are being given tickets "
+                           "by another worker", lasting=False)
+    return _Pick(None, _all_full(len(skilled), skill, channel))
 
 
-def why_nobody(team: TeamNow, skill: str) -> str | None:
-    """Why a ticket needing `skill` cannot be routed now, by what this transaction has read; None if it can."""
+def why_nobody(team: TeamNow, skill: str, channel: Channel) -> str | None:
+    """Why a ticket of a queue needing `skill` in `channel` cannot be routed now, by what this transaction has
+    read; None if it can."""
     skilled = team.skilled(skill)
     if not team.candidates:
         return "nobody is on shift by the published roster"
     if not skilled:
         return f"nobody on shift has {skill}"
-    if not any(c.has_room for c in skilled):
-        return _all_full(len(skilled), skill)
+    if not any(c.has_room(channel) for c in skilled):
+        return _all_full(len(skilled), skill, channel)
     return None
 
 
 def _claim(session: Session, candidates: list[Candidate]) -> None:
-    """Lock the agents' rows for this transaction in one statement and re-count their loads inside the locks.
+    """Lock the agents' rows for this transaction in one statement and re-count their loads (per channel) and
+    re-read their limits inside the locks.
 
     An agent whose row another router holds is skipped, not waited for, and is
     not tried again in this transaction.
     """
     rows = routing_queries.lock_agents(session, [c.employee_id for c in candidates])
     loads = routing_queries.open_ticket_counts(session, rows)
+    limits = routing_queries.channel_limits(session, rows)
     for candidate in candidates:
         employee = rows.get(candidate.employee_id)
         if employee is None:
@@ -299,12 +321,14 @@ def _claim(session: Session, candidates: list[Candidate]) -> None:
             continue
         candidate.employee = employee
         candidate.capacity = employee.max_concurrent_tickets
+        candidate.limits = limits.get(candidate.employee_id, {})
         candidate.last_assigned_at = employee.last_assigned_at
-        candidate.load = loads.get(candidate.employee_id, 0)
+        candidate.loads = loads.get(candidate.employee_id, {})
 
 
-def _claim_with_room(session: Session, team: TeamNow, skills: set[str]) -> None:
-    """Lock up front every agent with room who holds one of `skills` (a pass's work), in one statement.
+def _claim_with_room(session: Session, team: TeamNow, work: set[tuple[str, Channel]]) -> None:
+    """Lock up front every agent with the skill and room in the channel of one of `work`'s (skill, channel)
+    pairs (a pass's queues), in one statement.
 
     One statement per pass instead of two per agent (a pass of 500 tickets
     spreads over most of 200 agents), taken before the tickets, so a second
@@ -312,17 +336,19 @@ def _claim_with_room(session: Session, team: TeamNow, skills: set[str]) -> None:
     while a pass runs, other workers cannot give those agents tickets (they
     skip them), so one team is routed by one worker at a time.
     """
-    _claim(session, [c for c in team.candidates.values()
-                     if not c.locked and c.has_room and not skills.isdisjoint(c.agent.skills)])
+    _claim(session, [c for c in team.candidates.values() if not c.locked and any(
+        skill in c.agent.skills and c.has_room(channel) for skill, channel in work)])
 
 
 def _preference(ticket: Ticket, skill: str, policy: RoutingPolicy) -> Callable[[Candidate], tuple[float, ...]]:
     """Sort key over candidates for this ticket: smaller is preferred (see the module docstring)."""
     level_first = _level_first_rule(ticket) is not None
+    channel = ticket.queue.channel
 
     def key(c: Candidate) -> tuple[float, ...]:
         idle = c.last_assigned_at.timestamp() if c.last_assigned_at else float("-inf")  # never routed: idlest
-        by_policy = (idle, c.load) if policy is RoutingPolicy.LONGEST_IDLE else (c.load, idle)
+        by_policy = (idle, c.load_in(channel), c.load) if policy is RoutingPolicy.LONGEST_IDLE else \
+            (c.load_in(channel), c.load, idle)
         return (-c.agent.skills[skill] if level_first else 0, 0 if c.agent.skill_worked == skill else 1,
                 *by_policy, c.employee_id)
 
@@ -333,7 +359,8 @@ def _give(team: TeamNow, ticket: Ticket, candidate: Candidate, actor: Actor, *, 
     """Assign the ticket to the locked candidate, explain why on the ticket, and count the new load."""
     explanation = _explain(team, ticket, candidate)
     set_assignee(ticket, candidate.employee_id, actor, team.now, reason=f"{prefix}routing: {explanation}")
-    candidate.load += 1
+    channel = ticket.queue.channel
+    candidate.loads[channel] = candidate.load_in(channel) + 1
     candidate.last_assigned_at = team.now
     assert candidate.employee is not None  # _pick returns locked candidates only
     candidate.employee.last_assigned_at = team.now
@@ -341,7 +368,8 @@ def _give(team: TeamNow, ticket: Ticket, candidate: Candidate, actor: Actor, *, 
 
 
 def _explain(team: TeamNow, ticket: Ticket, candidate: Candidate) -> str:
-    """"technical L3, on Late 15:00-23:00, 2/5 load, least load": the facts the choice rested on."""
+    """"technical L3, on Late 15:00-23:00, 1/3 chat, least load": the facts the choice rested on (the load is
+    the agent's open tickets in the queue's channel before this one, against their limit there)."""
     skill = ticket.queue.skill.code
     agent = candidate.agent
     shift = f"on {agent.shift_name}"
@@ -352,7 +380,8 @@ def _explain(team: TeamNow, ticket: Ticket, candidate: Candidate) -> str:
         last = candidate.last_assigned_at
         rule = f"longest idle (last routed {last.astimezone(team.zone):%H:%M})" if last else \
             "longest idle (not routed a ticket yet)"
-    load = f"{candidate.load}/{candidate.capacity} load"
+    channel = ticket.queue.channel
+    load = f"{candidate.load_in(channel)}/{candidate.capacity_in(channel)} {channel.value}"
     return f"{skill} L{agent.skills[skill]}, {shift}, {load}, {rule or 'least load'}"
 
 
@@ -373,9 +402,9 @@ def _wait(ticket: Ticket, pick: _Pick, actor: Actor, now: datetime) -> RoutingOu
     return RoutingOutcome(ticket.id, None, _waits_in(ticket.queue, pick.why_nobody))
 
 
-def _all_full(count: int, skill: str) -> str:
-    return f"the one agent on shift with {skill} is at capacity" if count == 1 else \
-        f"all {count} agents on shift with {skill} are at capacity"
+def _all_full(count: int, skill: str, channel: Channel) -> str:
+    return f"the one agent on shift with {skill} is at capacity for {channel.value}" if count == 1 else \
+        f"all {count} agents on shift with {skill} are at capacity for {channel.value}"
 
 
 def _waits_in(queue: Queue, why: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_session_factory, session_scope
-from store.schema import Employee, EmployeeSkill, Queue, RosterAssignment, Skill, Ticket
+from store.schema import Employee, EmployeeChannelLimit, EmployeeSkill, Queue, RosterAssignment, Skill, Ticket
 from tests.desk_factory import SmallDesk, build_small_desk, local
 from tickets import lifecycle, routing
 from tickets.lifecycle import Actor, NewTicket
@@ -45,11 +45,33 @@ def _route(factory: sessionmaker[Session], at: datetime, queue: str = "tech_emai
         return routing.route_ticket(session, _ticket(session, at, queue, **fields), at)
 
 
-def _give(factory: sessionmaker[Session], desk: SmallDesk, name: str, count: int, at: datetime) -> None:
-    """Hand `name` that many open tickets by hand (a manager's assignment, not routing)."""
+def _give(factory: sessionmaker[Session], desk: SmallDesk, name: str, count: int, at: datetime,
+          queue: str = "tech_email") -> None:
+    """Hand `name` that many open tickets of `queue` by hand (a manager's assignment, not routing)."""
     with session_scope(factory) as session:
         for _ in range(count):
-            lifecycle.assign(session, _ticket(session, at), desk.employees[name], MANAGER, at)
+            lifecycle.assign(session, _ticket(session, at, queue), desk.employees[name], MANAGER, at)
+
+
+def _limit(factory: sessionmaker[Session], desk: SmallDesk, name: str, fallback: int, **per_channel: int) -> None:
+    """Give `name` their own limits per channel (phone=1, chat=3, ...) and `fallback` for the other channels."""
+    with session_scope(factory) as session:
+        employee = session.get_one(Employee, desk.employees[name])
+        employee.max_concurrent_tickets = fallback
+        employee.channel_limits = [EmployeeChannelLimit(channel=channel, max_concurrent_tickets=limit)
+                                   for channel, limit in per_channel.items()]
+
+
+def _technical_queues_on(factory: sessionmaker[Session], desk: SmallDesk, *channels: str) -> None:
+    """Open technical queues in more channels than the small desk's email one: tech_chat, tech_phone, ..."""
+    with session_scope(factory) as session:
+        technical = session.get_one(Queue, desk.queues["tech_email"]).skill_id
+        for channel in channels:
+            queue = Queue(team_id=desk.team_id, code=f"tech_{channel}", name=f"Technical {channel}", channel=channel,
+                          skill_id=technical)
+            session.add(queue)
+            session.flush()
+            desk.queues[queue.code] = queue.id
 
 
 def _set(factory: sessionmaker[Session], desk: SmallDesk, name: str, **columns: object) -> None:
@@ -77,12 +99,12 @@ def test_mid_shift_the_skilled_agent_on_shift_takes_it_and_the_trail_says_why(fa
     tech = _route(factory, THURSDAY)
     vip = _route(factory, THURSDAY, queue="vip")
     assert (tech.employee_id, tech.text) == (
-        desk.employees["Li Na"], "routed to Li Na: technical L3, on Day 09-18, 0/5 load, least load")
+        desk.employees["Li Na"], "routed to Li Na: technical L3, on Day 09-18, 0/5 email, least load")
     assert (vip.employee_id, vip.text) == (
-        desk.employees["Zhao Li"], "routed to Zhao Li: vip_care L4, on Day 09-18, 0/5 load, least load")
+        desk.employees["Zhao Li"], "routed to Zhao Li: vip_care L4, on Day 09-18, 0/5 phone, least load")
     assert _trail(factory, tech.ticket_id) == [("assigned", "routing", {
         "from": None, "to": desk.employees["Li Na"],
-        "reason": "routing: technical L3, on Day 09-18, 0/5 load, least load"})]
+        "reason": "routing: technical L3, on Day 09-18, 0/5 email, least load"})]
     with factory() as session:
         assert session.get_one(Employee, desk.employees["Li Na"]).last_assigned_at == THURSDAY
 
@@ -91,8 +113,8 @@ def test_at_the_shift_change_22_59_goes_to_the_late_shift_and_23_00_to_the_night
     desk = _desk(factory)
     before = _route(factory, local(2026, 11, 26, 22, 59))
     at_change = _route(factory, local(2026, 11, 26, 23, 0))
-    assert before.text == "routed to Wang Wei: technical L4, on Late 15-23, 0/5 load, least load"
-    assert at_change.text == "routed to Zhang Min: technical L2, on Night 23-07, 0/5 load, least load"
+    assert before.text == "routed to Wang Wei: technical L4, on Late 15-23, 0/5 email, least load"
+    assert at_change.text == "routed to Zhang Min: technical L2, on Night 23-07, 0/5 email, least load"
     assert (_assignee(factory, before.ticket_id), _assignee(factory, at_change.ticket_id)) == (
         desk.employees["Wang Wei"], desk.employees["Zhang Min"])
 
@@ -102,9 +124,10 @@ def test_at_night_the_night_shift_takes_both_queues(factory) -> None:
     night = local(2026, 11, 27, 3, 0)  # Friday 03:00: Thursday's night shift, which began at 23:00
     vip = _route(factory, night, queue="vip", customer_tier="vip", category="complaint")
     tech = _route(factory, night)
-    assert vip.text == ("routed to Zhang Min: vip_care L5, on Night 23-07 for technical, 0/5 load, "
+    assert vip.text == ("routed to Zhang Min: vip_care L5, on Night 23-07 for technical, 0/5 phone, "
                         "VIP customer: highest level first")
-    assert tech.text == "routed to Zhang Min: technical L2, on Night 23-07, 1/5 load, least load"
+    # the VIP call counts on phone, not against the email limit
+    assert tech.text == "routed to Zhang Min: technical L2, on Night 23-07, 0/5 email, least load"
     assert {vip.employee_id, tech.employee_id} == {desk.employees["Zhang Min"]}
 
 
@@ -137,9 +160,10 @@ def test_a_vip_customer_or_a_complaint_gets_the_higher_level_a_standard_ticket_t
     standard = _route(factory, at)
     vip = _route(factory, at, customer_tier="vip")
     complaint = _route(factory, at, category="complaint")
-    assert standard.text == "routed to Li Na: technical L3, on Day 09-18, 0/5 load, least load"
-    assert vip.text == "routed to Wang Wei: technical L4, on Late 15-23, 2/5 load, VIP customer: highest level first"
-    assert complaint.text == "routed to Wang Wei: technical L4, on Late 15-23, 3/5 load, complaint: highest level first"
+    assert standard.text == "routed to Li Na: technical L3, on Day 09-18, 0/5 email, least load"
+    assert vip.text == "routed to Wang Wei: technical L4, on Late 15-23, 2/5 email, VIP customer: highest level first"
+    assert complaint.text == ("routed to Wang Wei: technical L4, on Late 15-23, 3/5 email, "
+                              "complaint: highest level first")
 
 
 def test_agents_rostered_on_the_queues_skill_come_before_those_rostered_for_another(factory) -> None:
@@ -150,8 +174,8 @@ def test_agents_rostered_on_the_queues_skill_come_before_those_rostered_for_anot
     _give(factory, desk, "Li Na", 3, THURSDAY)
     standard = _route(factory, THURSDAY)
     vip = _route(factory, THURSDAY, customer_tier="vip")
-    assert standard.text == "routed to Li Na: technical L3, on Day 09-18, 3/5 load, least load"
-    assert vip.text == ("routed to Zhao Li: technical L5, on Day 09-18 for vip_care, 0/5 load, "
+    assert standard.text == "routed to Li Na: technical L3, on Day 09-18, 3/5 email, least load"
+    assert vip.text == ("routed to Zhao Li: technical L5, on Day 09-18 for vip_care, 0/5 email, "
                         "VIP customer: highest level first")
 
 
@@ -166,10 +190,10 @@ def test_least_load_and_longest_idle_choose_differently_on_the_same_desk(factory
     with session_scope(factory) as session:
         session.get_one(Queue, desk.queues["tech_email"]).routing_policy = "longest_idle"
     idle = _route(factory, at)
-    assert least.text == "routed to Li Na: technical L3, on Day 09-18, 1/5 load, least load"
-    assert idle.text == "routed to Wang Wei: technical L4, on Late 15-23, 2/5 load, longest idle (last routed 15:10)"
+    assert least.text == "routed to Li Na: technical L3, on Day 09-18, 1/5 email, least load"
+    assert idle.text == "routed to Wang Wei: technical L4, on Late 15-23, 2/5 email, longest idle (last routed 15:10)"
     again = _route(factory, at)  # Wang Wei was just routed one: now Li Na has been idle longer
-    assert again.text == "routed to Li Na: technical L3, on Day 09-18, 2/5 load, longest idle (last routed 16:00)"
+    assert again.text == "routed to Li Na: technical L3, on Day 09-18, 2/5 email, longest idle (last routed 16:00)"
 
 
 def test_an_agent_never_routed_to_counts_as_the_longest_idle(factory) -> None:
@@ -178,7 +202,7 @@ def test_an_agent_never_routed_to_counts_as_the_longest_idle(factory) -> None:
     _set(factory, desk, "Li Na", last_assigned_at=local(2026, 11, 26, 9, 0))
     with session_scope(factory) as session:
         session.get_one(Queue, desk.queues["tech_email"]).routing_policy = "longest_idle"
-    assert _route(factory, at).text == ("routed to Wang Wei: technical L4, on Late 15-23, 0/5 load, "
+    assert _route(factory, at).text == ("routed to Wang Wei: technical L4, on Late 15-23, 0/5 email, "
                                         "longest idle (not routed a ticket yet)")
 
 
@@ -193,14 +217,82 @@ def test_capacity_one_below_the_limit_takes_it_at_the_limit_passes_it_on(factory
     _give(factory, desk, "Li Na", 1, at)
     _give(factory, desk, "Wang Wei", 2, at)
     room = _route(factory, at, customer_tier="vip")  # the higher level is full: the lower one has room
-    assert room.text == "routed to Li Na: technical L3, on Day 09-18, 1/2 load, VIP customer: highest level first"
+    assert room.text == "routed to Li Na: technical L3, on Day 09-18, 1/2 email, VIP customer: highest level first"
     full = _route(factory, at)
     assert (full.employee_id, full.text) == (
-        None, "waits in Technical email: all 2 agents on shift with technical are at capacity")
+        None, "waits in Technical email: all 2 agents on shift with technical are at capacity for email")
     with factory() as session:
         loads = {e.name: sum(1 for t in session.scalars(select(Ticket).where(Ticket.assignee_id == e.id)))
                  for e in session.scalars(select(Employee).where(Employee.name.in_(["Li Na", "Wang Wei"])))}
     assert loads == {"Li Na": 2, "Wang Wei": 2}
+
+
+def test_an_agent_full_on_chat_still_gets_an_email_ticket(factory) -> None:
+    """Both technical agents hold one chat at a chat limit of 1 (and 1 in all, the old single number):
+    a chat waits, an email goes to the one with the lighter email load, against the email limit."""
+    desk = _desk(factory)
+    at = local(2026, 11, 26, 16, 0)  # Li Na (Day) and Wang Wei (Late)
+    _technical_queues_on(factory, desk, "chat")
+    for name in ("Li Na", "Wang Wei"):
+        _limit(factory, desk, name, fallback=1, chat=1, email=10)
+        _give(factory, desk, name, 1, at, queue="tech_chat")
+    _give(factory, desk, "Li Na", 1, at)  # one email: Wang Wei has the lighter email load
+    chat = _route(factory, at, queue="tech_chat")
+    assert (chat.employee_id, chat.text) == (
+        None, "waits in Technical chat: all 2 agents on shift with technical are at capacity for chat")
+    email = _route(factory, at)
+    assert (email.employee_id, email.text) == (
+        desk.employees["Wang Wei"], "routed to Wang Wei: technical L4, on Late 15-23, 0/10 email, least load")
+
+
+def test_an_agent_with_room_on_email_but_full_on_phone_does_not_get_a_phone_ticket(factory) -> None:
+    """Li Na holds one call (phone limit 1) and nothing else; Wang Wei holds three emails and no call.
+    By the load in all channels Li Na is the lighter; the call goes to Wang Wei, the next one waits,
+    and Li Na still takes an email."""
+    desk = _desk(factory)
+    at = local(2026, 11, 26, 16, 0)
+    _technical_queues_on(factory, desk, "phone")
+    for name in ("Li Na", "Wang Wei"):
+        _limit(factory, desk, name, fallback=5, phone=1, email=10)
+    _give(factory, desk, "Li Na", 1, at, queue="tech_phone")
+    _give(factory, desk, "Wang Wei", 3, at)
+    call = _route(factory, at, queue="tech_phone")
+    assert (call.employee_id, call.text) == (
+        desk.employees["Wang Wei"], "routed to Wang Wei: technical L4, on Late 15-23, 0/1 phone, least load")
+    again = _route(factory, at, queue="tech_phone")
+    assert (again.employee_id, again.text) == (
+        None, "waits in Technical phone: all 2 agents on shift with technical are at capacity for phone")
+    email = _route(factory, at)
+    assert (email.employee_id, email.text) == (
+        desk.employees["Li Na"], "routed to Li Na: technical L3, on Day 09-18, 0/10 email, least load")
+    with factory() as session:
+        team = routing.team_now(session, desk.team_id, at)
+        li_na = team.candidates[desk.employees["Li Na"]]
+        assert (li_na.load_in("phone"), li_na.capacity_in("phone"), li_na.has_room("phone")) == (1, 1, False)
+        assert (li_na.load_in("email"), li_na.capacity_in("email"), li_na.has_room("email")) == (1, 10, True)
+
+
+def test_a_channel_without_its_own_limit_falls_back_to_the_single_number(factory) -> None:
+    """Limits of their own for chat only (3); email falls back to max_concurrent_tickets (2), counted on email
+    alone: Wang Wei full at 2 emails, Li Na 1/2, then both full; a chat still goes through."""
+    desk = _desk(factory)
+    at = local(2026, 11, 26, 16, 0)
+    _technical_queues_on(factory, desk, "chat")
+    for name in ("Li Na", "Wang Wei"):
+        _limit(factory, desk, name, fallback=2, chat=3)
+    _give(factory, desk, "Li Na", 1, at)
+    _give(factory, desk, "Wang Wei", 2, at)
+    vip = _route(factory, at, customer_tier="vip")  # Wang Wei, the higher level, is full by the fallback
+    assert (vip.employee_id, vip.text) == (
+        desk.employees["Li Na"],
+        "routed to Li Na: technical L3, on Day 09-18, 1/2 email, VIP customer: highest level first")
+    full = _route(factory, at)
+    assert (full.employee_id, full.text) == (
+        None, "waits in Technical email: all 2 agents on shift with technical are at capacity for email")
+    chat = _route(factory, at, queue="tech_chat", customer_tier="vip")  # 2 open in all, yet room on chat
+    assert (chat.employee_id, chat.text) == (
+        desk.employees["Wang Wei"],
+        "routed to Wang Wei: technical L4, on Late 15-23, 0/3 chat, VIP customer: highest level first")
 
 
 def test_solved_tickets_do_not_count_against_capacity(factory) -> None:
@@ -302,11 +394,11 @@ def test_handover_at_shift_end_goes_to_the_night_shift_or_back_to_the_queue(fact
     assert (_assignee(factory, urgent), _assignee(factory, normal)) == (desk.employees["Zhang Min"], None)
     assert _trail(factory, urgent)[-1][2] == {
         "from": desk.employees["Wang Wei"], "to": desk.employees["Zhang Min"],
-        "reason": "handover: Wang Wei is off shift; routing: technical L2, on Night 23-07, 0/1 load, least load"}
+        "reason": "handover: Wang Wei is off shift; routing: technical L2, on Night 23-07, 0/1 email, least load"}
     assert _trail(factory, normal)[-1][2] == {
         "from": desk.employees["Wang Wei"], "to": None,
         "reason": "handover: Wang Wei is off shift; waits in Technical email: "
-                  "the one agent on shift with technical is at capacity"}
+                  "the one agent on shift with technical is at capacity for email"}
     with session_scope(factory) as session:  # handed over once: a second pass finds nothing to move
         assert routing.handover_pass(session, local(2026, 11, 26, 23, 5)).considered == 0
 
@@ -333,7 +425,7 @@ def test_on_the_demo_roster_tickets_go_to_the_shift_that_is_on_and_vip_to_the_be
             for queue in session.scalars(select(Queue).where(Queue.channel != "internal")):
                 for tier in ("standard", "vip"):
                     team = routing.team_now(session, queue.team_id, at)
-                    with_room = [c for c in team.skilled(queue.skill.code) if c.has_room]
+                    with_room = [c for c in team.skilled(queue.skill.code) if c.has_room(queue.channel)]
                     outcome = routing.route_ticket(session, _ticket(session, at, queue.code, customer_tier=tier), at)
                     if not with_room:  # a thin night crew may hold nobody with this skill: the ticket waits
                         assert outcome.employee_id is None, (at, queue.code, outcome)

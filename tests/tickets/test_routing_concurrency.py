@@ -185,7 +185,7 @@ def test_a_load_that_grew_after_it_was_read_is_recounted_inside_the_agents_lock(
     monkeypatch.setattr(routing, "team_now", stale_then_changed)
     with session_scope(factory) as session:
         outcome = routing.route_ticket(session, routed_id, at)
-    assert outcome.text == "routed to Wang Wei: technical L4, on Late 15-23, 1/2 load, least load"
+    assert outcome.text == "routed to Wang Wei: technical L4, on Late 15-23, 1/2 email, least load"
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Ticket).where(
             Ticket.assignee_id == desk.employees["Li Na"])) == 2

@@ -63,6 +63,11 @@ def test_demo_desk_is_what_a_planner_expects(demo_db) -> None:
         assert skill_counts[1] < 40 and sum(n for k, n in skill_counts.items() if k >= 2) >= 15  # multi-skilled
         assert len({es.skill.code for e in employees for es in e.skills}) == 5
         assert sum(1 for e in employees for es in e.skills if es.level == 5) >= 5  # seniors
+        # routing's limits per channel: one call, a few chats, many written tickets; the rest falls back
+        assert all({limit.channel.value: limit.max_concurrent_tickets for limit in e.channel_limits}
+                   == {"phone": 1, "chat": 3, "email": 10, "webform": 10} for e in employees)
+        assert {q.channel.value for q in session.scalars(select(Queue))} <= {"phone", "chat", "email", "webform",
+                                                                            "internal"}
         night = session.scalars(select(ShiftType).where(ShiftType.is_night)).one()
         assert night.start_local.hour * 60 + night.duration_minutes > 24 * 60  # crosses midnight
         assert {u.role.value for u in session.scalars(select(User))} == {"agent", "planner", "manager", "admin"}

@@ -76,6 +76,11 @@ QUEUES: tuple[DemoQueue, ...] = (
 ESCALATION_QUEUE = "escalations"
 STANDBY_SIZE = 2  # seniors paged when the night duty does not answer
 
+# Open tickets routing gives an agent at once per channel: one call, a few chats, many written
+# tickets. Other channels (API, the internal escalation and triage queues) fall back to the
+# agent's single max_concurrent_tickets (5, seniors 6).
+CHANNEL_LIMITS: dict[str, int] = {"phone": 1, "chat": 3, "email": 10, "webform": 10}
+
 AGENT_NAMES: tuple[str, ...] = (
     "Li Na", "Wang Wei", "Zhang Min", "Liu Yang", "Chen Jie", "Yang Fang", "Huang Lei", "Zhao Li",
     "Wu Tao", "Zhou Xin", "Xu Jing", "Sun Hao", "Ma Lin", "Zhu Hong", "Hu Bin", "Guo Ying",

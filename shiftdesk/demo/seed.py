@@ -26,6 +26,7 @@ from tickets.intake import TRIAGE_QUEUE
 from store.schema import (
     Base,
     Employee,
+    EmployeeChannelLimit,
     EmployeeSkill,
     ForecastEvent,
     OnCallStandby,
@@ -164,6 +165,8 @@ def _employee(team: Team, agent: desk.DemoAgent, skills: dict[str, Skill]) -> Em
         max_concurrent_tickets=6 if agent.senior else 5,
     )
     employee.skills = [EmployeeSkill(skill=skills[code], level=level) for code, level in agent.skills.items()]
+    employee.channel_limits = [EmployeeChannelLimit(channel=channel, max_concurrent_tickets=limit)
+                               for channel, limit in desk.CHANNEL_LIMITS.items()]
     return employee
 
 

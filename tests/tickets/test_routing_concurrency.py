@@ -1,4 +1,4 @@
-"""Assignment under concurrency: never one ticket to two agents, never an agent over capacity.
+"""Assignment under concurrency: never one ticket to two agents, never an agent over capacity in a channel.
 
 Real PostgreSQL (row locks, SKIP LOCKED); the stale-load case also on SQLite.
 Two workers and an intake thread share one backlog; two open transactions
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_session_factory, session_scope
 from store.enums import TicketStatus
-from store.schema import Employee, EmployeeSkill, Roster, RosterAssignment, ShiftType, Skill, Ticket, TicketEvent
+from store.schema import Employee, EmployeeChannelLimit, EmployeeSkill, Queue, Roster, RosterAssignment, ShiftType, Skill, Ticket, TicketEvent
 from tests.conftest import fresh_database_url
 from tests.desk_factory import SmallDesk, build_small_desk, local
 from tickets import lifecycle, routing
@@ -66,19 +66,25 @@ def _crowded_desk(factory: sessionmaker[Session], agents: int, capacity: int, ti
     return desk
 
 
+def _assert_never_doubled(session: Session) -> dict[int, int]:
+    """Each ticket was given at most once and holds the agent its one assignment named; returns ticket -> agent."""
+    given = Counter(session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.kind == "assigned")))
+    assert given and max(given.values()) == 1, [t for t, n in given.items() if n > 1]
+    holders = {ticket_id: employee_id for ticket_id, employee_id in session.execute(
+        select(Ticket.id, Ticket.assignee_id).where(Ticket.assignee_id.is_not(None)))}
+    named = {e.ticket_id: e.data["to"] for e in session.scalars(select(TicketEvent).where(
+        TicketEvent.kind == "assigned"))}
+    assert holders == named
+    return holders
+
+
 def _assert_never_doubled_never_over(factory: sessionmaker[Session]) -> tuple[int, int]:
     """Each ticket was given at most once and holds the agent its one assignment named; nobody is over capacity.
 
     Returns (tickets assigned, total capacity of the agents on shift with the skill).
     """
     with factory() as session:
-        given = Counter(session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.kind == "assigned")))
-        assert given and max(given.values()) == 1, [t for t, n in given.items() if n > 1]
-        holders = {ticket_id: employee_id for ticket_id, employee_id in session.execute(
-            select(Ticket.id, Ticket.assignee_id).where(Ticket.assignee_id.is_not(None)))}
-        named = {e.ticket_id: e.data["to"] for e in session.scalars(select(TicketEvent).where(
-            TicketEvent.kind == "assigned"))}
-        assert holders == named
+        holders = _assert_never_doubled(session)
         loads = session.execute(
             select(Employee.name, Employee.max_concurrent_tickets, func.count(Ticket.id))
             .join(Ticket, Ticket.assignee_id == Employee.id)
@@ -137,6 +143,82 @@ def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(p
     with factory() as session:
         waiting = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.assignee_id.is_(None)))
     assert waiting == 110 - 44 and desk.queues["tech_email"]
+
+
+@pytest.mark.postgres
+def test_two_workers_and_intake_never_exceed_an_agents_limit_in_a_channel(pg_engine: Engine) -> None:
+    """The crowded desk with a technical chat queue beside the email one: every agent may hold 1 chat and
+    3 emails (4 in all, over the single number 2, which no channel falls back to). Two workers and intake
+    route 40 chats and 60 + 20 emails at once: each channel fills to its limits and no further."""
+    factory = make_session_factory(pg_engine)
+    desk = _crowded_desk(factory, agents=10, capacity=2, tickets=60)
+    with session_scope(factory) as session:
+        email = session.get_one(Queue, desk.queues["tech_email"])
+        session.add(Queue(team_id=desk.team_id, code="tech_chat", name="Technical chat", channel="chat",
+                          skill_id=email.skill_id))
+        for employee in session.scalars(select(Employee)):
+            employee.channel_limits = [EmployeeChannelLimit(channel="chat", max_concurrent_tickets=1),
+                                       EmployeeChannelLimit(channel="email", max_concurrent_tickets=3)]
+        session.flush()
+        for number in range(40):
+            lifecycle.create_ticket(session, NewTicket(queue="tech_chat", subject=f"chat {number}"), CUSTOMER, NOW)
+    start = threading.Barrier(3)
+    routed: Counter[str] = Counter()
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        start.wait()
+        idle = 0
+        while idle < 3:
+            with session_scope(factory) as session:
+                report = routing.routing_pass(session, NOW, limit=4)
+            routed[name] += report.routed
+            idle = 0 if report.considered else idle + 1
+
+    def intake() -> None:
+        start.wait()
+        for number in range(20):
+            with session_scope(factory) as session:
+                queue = "tech_chat" if number % 2 else "tech_email"
+                ticket, _ = lifecycle.create_ticket(session, NewTicket(queue=queue, subject=f"new {number}"),
+                                                    CUSTOMER, NOW)
+                routed["intake"] += routing.route_ticket(session, ticket.id, NOW).employee_id is not None
+
+    def guarded(target: Callable[..., None], *args: str) -> None:
+        try:
+            target(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(worker, f"worker-{i}")) for i in (1, 2)]
+    threads.append(threading.Thread(target=guarded, args=(intake,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+
+    with factory() as session:
+        holders = _assert_never_doubled(session)
+        loads = session.execute(
+            select(Ticket.assignee_id, Queue.channel, func.count())
+            .join(Queue, Ticket.queue_id == Queue.id)
+            .where(Ticket.assignee_id.is_not(None), Ticket.status.in_(OPEN))
+            .group_by(Ticket.assignee_id, Queue.channel)
+        ).all()
+        limits = {(limit.employee_id, limit.channel): limit.max_concurrent_tickets
+                  for limit in session.scalars(select(EmployeeChannelLimit))}
+        assert all(count <= limits[(employee_id, channel)] for employee_id, channel, count in loads), loads
+        by_channel = Counter({channel.value: 0 for channel in {c for _, c, _ in loads}})
+        for _, channel, count in loads:
+            by_channel[channel.value] += count
+        team = routing.team_now(session, 1, NOW)
+        skilled = team.skilled("technical")
+    # 11 agents with the skill (Li Na and the crowd): 11 chat places for 60 chats, 33 email places for 70 emails.
+    assert len(skilled) == 11 and dict(by_channel) == {"chat": 11, "email": 33}
+    assert len(holders) == 44 == sum(routed.values())
+    assert all(not c.has_room("chat") and not c.has_room("email") for c in skilled)
 
 
 @pytest.mark.postgres

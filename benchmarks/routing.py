@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from store.db import make_engine, make_session_factory, session_scope
 from store.schema import (
     Employee,
+    EmployeeChannelLimit,
     EmployeeSkill,
     Queue,
     Roster,
@@ -179,16 +180,20 @@ def two_workers(url: str, batch: int) -> float:
 
 
 def check(url: str) -> int:
-    """Tickets assigned; fails loudly if a ticket was given twice or an agent is over capacity."""
+    """Tickets assigned; fails loudly if a ticket was given twice or an agent is over capacity in a channel."""
     engine = make_engine(url)
     with Session(engine) as session:
         doubled = session.scalar(select(func.count()).select_from(
             select(TicketEvent.ticket_id).where(TicketEvent.kind == "assigned").group_by(TicketEvent.ticket_id)
             .having(func.count() > 1).subquery()))
+        limit = func.coalesce(EmployeeChannelLimit.max_concurrent_tickets, Employee.max_concurrent_tickets)
         over = session.scalar(select(func.count()).select_from(
             select(Employee.id).join(Ticket, Ticket.assignee_id == Employee.id)
-            .group_by(Employee.id, Employee.max_concurrent_tickets)
-            .having(func.count() > Employee.max_concurrent_tickets).subquery()))
+            .join(Queue, Ticket.queue_id == Queue.id)
+            .outerjoin(EmployeeChannelLimit, (EmployeeChannelLimit.employee_id == Employee.id)
+                       & (EmployeeChannelLimit.channel == Queue.channel))
+            .group_by(Employee.id, Queue.channel, limit)
+            .having(func.count() > limit).subquery()))
         assigned = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.assignee_id.is_not(None)))
     engine.dispose()
     if doubled or over:

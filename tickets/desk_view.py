@@ -129,7 +129,7 @@ class AgentLoad:
     skill_worked: str | None
     skills: dict[str, int]  # skill code -> level
     open_tickets: int
-    capacity: int
+    capacity: int  # open tickets at most: the limits of the channels of the queues they have the skill for, summed
 
 
 @dataclass(frozen=True)
@@ -193,23 +193,39 @@ def _queue_loads(session: Session, team_id: int, zone: ZoneInfo, now: datetime) 
 def _agent_loads(session: Session, team_id: int, zone: ZoneInfo, working: list[OnShiftAgent]) -> list[AgentLoad]:
     """On-shift agents (by skill worked, then name), then off-shift holders of open tickets."""
     loads = {row.employee_id: row for row in desk_queries.employee_loads(session, team_id)}
+    places = _places(session, team_id, loads)
     agents = [
         AgentLoad(
             employee_id=agent.employee_id, name=agent.name, on_shift=True, shift=agent.shift_name,
             until=agent.ends_at.astimezone(zone), skill_worked=agent.skill_worked, skills=agent.skills,
             open_tickets=loads[agent.employee_id].open_tickets if agent.employee_id in loads else 0,
-            capacity=loads[agent.employee_id].capacity if agent.employee_id in loads else 0,
+            capacity=places.get(agent.employee_id, 0),
         )
         for agent in working
     ]
     working_ids = {agent.employee_id for agent in working}
     agents.extend(
         AgentLoad(employee_id=row.employee_id, name=row.name, on_shift=False, shift=None, until=None,
-                  skill_worked=None, skills={}, open_tickets=row.open_tickets, capacity=row.capacity)
+                  skill_worked=None, skills={}, open_tickets=row.open_tickets, capacity=places[row.employee_id])
         for row in loads.values()
         if row.employee_id not in working_ids and row.open_tickets
     )
     return agents
+
+
+def _places(session: Session, team_id: int, loads: dict[int, Any]) -> dict[int, int]:
+    """Each agent's open tickets at most, in all: their limit per channel (their own, else max_concurrent_tickets)
+    summed over the channels of the team's queues whose skill they hold."""
+    channels: dict[str, set[Channel]] = {}
+    for queue in routing_queries.team_queues_with_skill(session, team_id):
+        channels.setdefault(queue.skill.code, set()).add(queue.channel)
+    levels = routing_queries.skill_levels(session, loads)
+    limits = routing_queries.channel_limits(session, loads)
+    return {
+        employee_id: sum(limits.get(employee_id, {}).get(channel, row.capacity)
+                         for channel in set().union(*(channels.get(skill, set()) for skill in levels[employee_id])))
+        for employee_id, row in loads.items()
+    }
 
 
 def _with_countdowns(session: Session, tickets: Sequence[Ticket], zone: ZoneInfo, now: datetime) -> list[OpenTicket]:

@@ -18,7 +18,7 @@ from shiftdesk.auth import CurrentUser, PermissionDenied
 from shiftdesk.errors import UserError
 from store.db import session_scope
 from store.enums import Role
-from store.schema import Notification, Ticket
+from store.schema import Employee, EmployeeChannelLimit, Notification, Ticket
 from tests.desk_factory import build_small_desk, local
 from tickets import desk_view, lifecycle
 from tickets.lifecycle import Actor, NewTicket
@@ -115,6 +115,21 @@ def test_queue_and_agent_loads(factory) -> None:
     # Wang Wei is off shift until 15:00 but holds the breached ticket: he is listed, so the ticket can be moved.
     assert (agents["Wang Wei"].on_shift, agents["Wang Wei"].open_tickets) == (False, 1)
     assert "Chen Jie" not in agents  # off shift, nothing assigned
+
+
+def test_an_agents_capacity_on_the_desk_sums_their_limits_over_the_channels_they_work(factory) -> None:
+    """Li Na (technical: the email queue) has her own email limit, 10; Zhao Li (vip_care: the VIP hotline and the
+    internal escalations queue) a phone limit of 1, and escalations fall back to her single number, 5."""
+    desk, _ = _five_tickets(factory)
+    with session_scope(factory) as session:
+        session.get_one(Employee, desk.employees["Li Na"]).channel_limits = [
+            EmployeeChannelLimit(channel="email", max_concurrent_tickets=10),
+            EmployeeChannelLimit(channel="chat", max_concurrent_tickets=3)]  # no chat queue: not counted
+        session.get_one(Employee, desk.employees["Zhao Li"]).channel_limits = [
+            EmployeeChannelLimit(channel="phone", max_concurrent_tickets=1)]
+    with factory() as session:
+        agents = {a.name: a for a in desk_view.desk_board(session, desk.team_id, NOW).agents}
+    assert (agents["Li Na"].capacity, agents["Zhao Li"].capacity, agents["Wang Wei"].capacity) == (10, 1 + 5, 5)
 
 
 def test_a_manager_reassigns_any_ticket_to_someone_on_shift(factory) -> None:

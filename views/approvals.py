@@ -26,7 +26,9 @@ from store import shift_requests as request_store
 from store.enums import RequestKind
 from store.org import first_team_id, team_zone
 from store.schema import ShiftRequest
-from views.request_text import KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, trail_frame
+from views.request_text import (
+    KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, suggestions_frame, trail_frame,
+)
 from views.ui import db, now, page_user, show_error
 
 FLASH_KEY, OUTCOMES_KEY = "approvals_flash", "approvals_outcomes"
@@ -164,9 +166,7 @@ def show_suggestions(request: ShiftRequest) -> None:
     if not found:
         st.info("Nobody fits without breaking a rule.")
         return
-    st.container(key="detail_suggestions").dataframe(pd.DataFrame([{
-        "Colleague": s.name, "Shift": f"{s.day:%a %d %b} · {s.shift_code}", "Cost change": s.cost_delta,
-        "Note": s.note} for s in found]), hide_index=True)
+    st.container(key="detail_suggestions").dataframe(suggestions_frame(found), hide_index=True)
     if request.kind is RequestKind.SWAP:
         st.caption("Everyone else's roster stays as it is. Reject with a comment naming one, and the agent can "
                    "propose it.")

@@ -31,7 +31,9 @@ from store import shift_requests as request_store
 from store.enums import RequestStatus
 from store.org import team_zone
 from store.schema import Employee, RosterAssignment, ShiftRequest
-from views.request_text import REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, trail_frame
+from views.request_text import (
+    REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, suggestions_frame, trail_frame,
+)
 from views.ui import db, dry_run, now, page_user, show_error
 
 FLASH_KEY = "my_shifts_flash"
@@ -167,9 +169,7 @@ def show_suggestions(found: list[Suggestion]) -> None:
     if not found:
         st.info("Nobody could take this shift without breaking a rule: ask a manager.")
         return
-    st.container(key="give_suggestions").dataframe(pd.DataFrame([{
-        "Colleague": s.name, "Shift": f"{s.day:%a %d %b} · {s.shift_code}", "Cost change": s.cost_delta,
-        "Note": s.note} for s in found]), hide_index=True)
+    st.container(key="give_suggestions").dataframe(suggestions_frame(found), hide_index=True)
 
 
 def pick_my_shift(key: str) -> date | None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from shiftdesk.services.shift_requests import Suggestion
 from store.enums import RequestKind
 from store.schema import RequestEvent, ShiftRequest
 
@@ -61,3 +62,9 @@ def trail_frame(events: Sequence[RequestEvent], zone: ZoneInfo) -> pd.DataFrame:
         "When": f"{e.at.astimezone(zone):%a %d %b %H:%M}", "Who": e.actor, "Action": e.action,
         "Status": f"{e.from_status} → {e.to_status}" if e.from_status else e.to_status, "Comment": e.comment or "",
     } for e in events], columns=["When", "Who", "Action", "Status", "Comment"])
+
+
+def suggestions_frame(found: Sequence[Suggestion]) -> pd.DataFrame:
+    """Colleagues who could take a shift (or swaps to offer instead), best first."""
+    return pd.DataFrame([{"Colleague": s.name, "Shift": f"{s.day:%a %d %b} · {s.shift_code}",
+                          "Cost change": s.cost_delta, "Note": s.note} for s in found])

@@ -97,13 +97,31 @@ def _assert_never_doubled_never_over(factory: sessionmaker[Session]) -> tuple[in
 
 
 @pytest.mark.postgres
+def _run_together(worker: Callable[[str], None], intake: Callable[[], None]) -> None:
+    """Two workers and intake at once, in threads; any thread's error fails the test."""
+    errors: list[BaseException] = []
+
+    def guarded(target: Callable[..., None], *args: str) -> None:
+        try:
+            target(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(worker, f"worker-{i}")) for i in (1, 2)]
+    threads.append(threading.Thread(target=guarded, args=(intake,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+
+
 def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(pg_engine: Engine) -> None:
     factory = make_session_factory(pg_engine)
     desk = _crowded_desk(factory, agents=10, capacity=4, tickets=90)
     start = threading.Barrier(3)
     routed: Counter[str] = Counter()
-    errors: list[BaseException] = []
-
     def worker(name: str) -> None:
         start.wait()
         idle = 0
@@ -122,20 +140,7 @@ def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(p
                 outcome = routing.route_ticket(session, ticket.id, NOW)
             routed["intake"] += outcome.employee_id is not None
 
-    def guarded(target: Callable[..., None], *args: str) -> None:
-        try:
-            target(*args)
-        except BaseException as error:  # noqa: BLE001 - handed to the test thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(worker, f"worker-{i}")) for i in (1, 2)]
-    threads.append(threading.Thread(target=guarded, args=(intake,)))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    assert not any(thread.is_alive() for thread in threads)
+    _run_together(worker, intake)
 
     assigned, capacity = _assert_never_doubled_never_over(factory)
     # 11 agents with the skill (Li Na and the crowd) x 4 = 44 places for 110 tickets: every place is filled.
@@ -164,8 +169,6 @@ def test_two_workers_and_intake_never_exceed_an_agents_limit_in_a_channel(pg_eng
             lifecycle.create_ticket(session, NewTicket(queue="tech_chat", subject=f"chat {number}"), CUSTOMER, NOW)
     start = threading.Barrier(3)
     routed: Counter[str] = Counter()
-    errors: list[BaseException] = []
-
     def worker(name: str) -> None:
         start.wait()
         idle = 0
@@ -184,20 +187,7 @@ def test_two_workers_and_intake_never_exceed_an_agents_limit_in_a_channel(pg_eng
                                                     CUSTOMER, NOW)
                 routed["intake"] += routing.route_ticket(session, ticket.id, NOW).employee_id is not None
 
-    def guarded(target: Callable[..., None], *args: str) -> None:
-        try:
-            target(*args)
-        except BaseException as error:  # noqa: BLE001 - handed to the test thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(worker, f"worker-{i}")) for i in (1, 2)]
-    threads.append(threading.Thread(target=guarded, args=(intake,)))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    assert not any(thread.is_alive() for thread in threads)
+    _run_together(worker, intake)
 
     with factory() as session:
         holders = _assert_never_doubled(session)

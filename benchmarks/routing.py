@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import String, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from store.db import make_engine, make_session_factory, session_scope
@@ -186,13 +186,15 @@ def check(url: str) -> int:
         doubled = session.scalar(select(func.count()).select_from(
             select(TicketEvent.ticket_id).where(TicketEvent.kind == "assigned").group_by(TicketEvent.ticket_id)
             .having(func.count() > 1).subquery()))
+        # A channel with a limit of its own is counted alone; the others share max_concurrent_tickets.
         limit = func.coalesce(EmployeeChannelLimit.max_concurrent_tickets, Employee.max_concurrent_tickets)
+        bucket = case((EmployeeChannelLimit.employee_id.is_not(None), cast(Queue.channel, String)), else_="shared")
         over = session.scalar(select(func.count()).select_from(
             select(Employee.id).join(Ticket, Ticket.assignee_id == Employee.id)
             .join(Queue, Ticket.queue_id == Queue.id)
             .outerjoin(EmployeeChannelLimit, (EmployeeChannelLimit.employee_id == Employee.id)
                        & (EmployeeChannelLimit.channel == Queue.channel))
-            .group_by(Employee.id, Queue.channel, limit)
+            .group_by(Employee.id, bucket, limit)
             .having(func.count() > limit).subquery()))
         assigned = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.assignee_id.is_not(None)))
     engine.dispose()

@@ -214,18 +214,19 @@ def _agent_loads(session: Session, team_id: int, zone: ZoneInfo, working: list[O
 
 
 def _places(session: Session, team_id: int, loads: dict[int, Any]) -> dict[int, int]:
-    """Each agent's open tickets at most, in all: their limit per channel (their own, else max_concurrent_tickets)
-    summed over the channels of the team's queues whose skill they hold."""
+    """Each agent's open tickets at most, in all: over the channels of the team's queues whose skill they hold,
+    their own limits summed, plus max_concurrent_tickets once for the channels without a limit of their own."""
     channels: dict[str, set[Channel]] = {}
     for queue in routing_queries.team_queues_with_skill(session, team_id):
         channels.setdefault(queue.skill.code, set()).add(queue.channel)
     levels = routing_queries.skill_levels(session, loads)
     limits = routing_queries.channel_limits(session, loads)
-    return {
-        employee_id: sum(limits.get(employee_id, {}).get(channel, row.capacity)
-                         for channel in set().union(*(channels.get(skill, set()) for skill in levels[employee_id])))
-        for employee_id, row in loads.items()
-    }
+    places = {}
+    for employee_id, row in loads.items():
+        own = limits.get(employee_id, {})
+        worked = set().union(*(channels.get(skill, set()) for skill in levels[employee_id]))
+        places[employee_id] = sum(own[c] for c in worked if c in own) + (row.capacity if worked - own.keys() else 0)
+    return places
 
 
 def _with_countdowns(session: Session, tickets: Sequence[Ticket], zone: ZoneInfo, now: datetime) -> list[OpenTicket]:

@@ -71,7 +71,7 @@ class Candidate:
     """
 
     agent: OnShiftAgent
-    capacity: int  # the fallback: max open tickets in a channel without a limit of its own
+    capacity: int  # the fallback: max open tickets in all channels without a limit of their own, together
     loads: dict[Channel, int]  # open tickets by their queue's channel; absent: none
     last_assigned_at: datetime | None
     limits: dict[Channel, int] = field(default_factory=dict)  # the agent's own limit per channel
@@ -92,7 +92,11 @@ class Candidate:
         return sum(self.loads.values())
 
     def load_in(self, channel: Channel) -> int:
-        return self.loads.get(channel, 0)
+        """Open tickets that count against `channel`'s limit: that channel's own when it has a limit of
+        its own; otherwise those of every channel without one, which share the single number."""
+        if channel in self.limits:
+            return self.loads.get(channel, 0)
+        return sum(n for c, n in self.loads.items() if c not in self.limits)
 
     def capacity_in(self, channel: Channel) -> int:
         return self.limits.get(channel, self.capacity)
@@ -360,7 +364,7 @@ def _give(team: TeamNow, ticket: Ticket, candidate: Candidate, actor: Actor, *, 
     explanation = _explain(team, ticket, candidate)
     set_assignee(ticket, candidate.employee_id, actor, team.now, reason=f"{prefix}routing: {explanation}")
     channel = ticket.queue.channel
-    candidate.loads[channel] = candidate.load_in(channel) + 1
+    candidate.loads[channel] = candidate.loads.get(channel, 0) + 1
     candidate.last_assigned_at = team.now
     assert candidate.employee is not None  # _pick returns locked candidates only
     candidate.employee.last_assigned_at = team.now

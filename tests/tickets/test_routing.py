@@ -126,8 +126,8 @@ def test_at_night_the_night_shift_takes_both_queues(factory) -> None:
     tech = _route(factory, night)
     assert vip.text == ("routed to Zhang Min: vip_care L5, on Night 23-07 for technical, 0/5 phone, "
                         "VIP customer: highest level first")
-    # the VIP call counts on phone, not against the email limit
-    assert tech.text == "routed to Zhang Min: technical L2, on Night 23-07, 0/5 email, least load"
+    # without limits of their own, phone and email share the single number: the VIP call is 1 of 5
+    assert tech.text == "routed to Zhang Min: technical L2, on Night 23-07, 1/5 email, least load"
     assert {vip.employee_id, tech.employee_id} == {desk.employees["Zhang Min"]}
 
 
@@ -293,6 +293,24 @@ def test_a_channel_without_its_own_limit_falls_back_to_the_single_number(factory
     assert (chat.employee_id, chat.text) == (
         desk.employees["Wang Wei"],
         "routed to Wang Wei: technical L4, on Late 15-23, 0/3 chat, VIP customer: highest level first")
+
+
+def test_channels_without_a_limit_of_their_own_share_the_single_number(factory) -> None:
+    """No limits per channel (a desk from before them): max_concurrent_tickets (2) caps chat and email together,
+    as it always did; a chat limit of its own then frees chat from that count."""
+    desk = _desk(factory)
+    at = local(2026, 11, 26, 16, 0)
+    _technical_queues_on(factory, desk, "chat")
+    for name in ("Li Na", "Wang Wei"):
+        _limit(factory, desk, name, fallback=2)
+        _give(factory, desk, name, 1, at)
+        _give(factory, desk, name, 1, at, queue="tech_chat")
+    assert _route(factory, at).employee_id is None
+    assert _route(factory, at, queue="tech_chat").employee_id is None
+    _limit(factory, desk, "Wang Wei", fallback=2, chat=3)
+    chat = _route(factory, at, queue="tech_chat")
+    assert chat.employee_id == desk.employees["Wang Wei"] and "1/3 chat" in chat.text
+    assert _route(factory, at).employee_id == desk.employees["Wang Wei"]  # email now counts 1 of 2
 
 
 def test_solved_tickets_do_not_count_against_capacity(factory) -> None:

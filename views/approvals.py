@@ -24,12 +24,12 @@ from shiftdesk.services.shift_requests import APPROVE, Outcome, RequestReview
 from store import rosters as roster_store
 from store import shift_requests as request_store
 from store.enums import RequestKind
-from store.org import first_team_id, team_zone
+from store.org import team_zone
 from store.schema import ShiftRequest
 from views.request_text import (
     KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, suggestions_frame, trail_frame,
 )
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, show_error
 
 FLASH_KEY, OUTCOMES_KEY = "approvals_flash", "approvals_outcomes"
 
@@ -37,10 +37,7 @@ user = page_user("roster.edit")
 approver = user.can(APPROVE)
 moment = now()
 with db() as session:
-    team_id = first_team_id(session)
-    if team_id is None:
-        st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-        st.stop()
+    team_id = page_team(session)
     zone = ZoneInfo(team_zone(session, team_id))
     names = {e.id: e.name for e in roster_store.team_employees(session, team_id)}
     shift_types = roster_store.team_shift_types(session, team_id)

@@ -15,10 +15,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, run_action, show_error
 from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
-from store.org import first_team_id
 from tickets import desk_view
 from tickets.desk_view import DeskBoard, OpenTicket, RoutingView, minutes_text
 from tickets.routing import RoutingOutcome, RoutingReport
@@ -46,10 +45,7 @@ TICKET_COLUMNS = {
 
 user = page_user("desk.view")
 with db() as session:
-    team_id = first_team_id(session)
-if team_id is None:
-    st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-    st.stop()
+    team_id = page_team(session)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -66,25 +62,15 @@ def load_routing(team_id: int) -> RoutingView:
         return desk_view.routing_view(session, team_id, now())
 
 
-def act(action: Callable[..., object], done: str, *args: object, clear: tuple[str, ...] = (),
-        **options: object) -> None:
-    """Run one desk action in its own transaction; show a refusal, or rerun the page with a message.
-
-    The UserError is caught outside `db()`, so the transaction rolls back and nothing half-done is stored;
-    the inputs named in `clear` are emptied only after success, so a refused reply keeps its text.
-    """
-    try:
-        with db() as session:
-            action(session, user, *args, now(), **options)
-    except UserError as error:
-        show_error(error)
-        return
+def _clear_cached_reads() -> None:
     load_board.clear()
     load_routing.clear()
-    for key in clear:
-        st.session_state.pop(key, None)
-    st.session_state[FLASH_KEY] = done
-    st.rerun()
+
+
+def act(action: Callable[..., object], done: str, *args: object, clear: tuple[str, ...] = (),
+        **options: object) -> None:
+    """A desk action (see `run_action`); the cached boards are read afresh after it."""
+    run_action(user, FLASH_KEY, action, done, *args, clear=clear, after=_clear_cached_reads, **options)
 
 
 def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:

@@ -10,21 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.models import MODELS
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
 from shiftdesk.services.forecast_events import save_events
 from shiftdesk.services.forecasts import ForecastOutcome, forecast_team, next_week_start, save_forecast
 from store import forecasts as forecast_store
-from store.org import first_team_id, team_zone
+from store.org import team_zone
 
 OUTCOME_KEY = "forecast_outcome"
 user = page_user("forecast.view")
 
 with db() as session:
-    team_id = first_team_id(session)
-    if team_id is None:
-        st.info("No desk yet: seed the demo desk first.")
-        st.stop()
+    team_id = page_team(session)
     zone = team_zone(session, team_id)
     events = pd.DataFrame(
         [{"name": e.name, "start_date": e.start_date, "end_date": e.end_date, "multiplier": e.multiplier}

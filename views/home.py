@@ -5,17 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user
+from views.ui import db, now, page_team, page_user
 from shiftdesk.services.desk_summary import desk_summary
-from store.org import first_team_id
 
 user = page_user("home.view")
 
 with db() as session:
-    team_id = first_team_id(session)
-    if team_id is None:
-        st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-        st.stop()
+    team_id = page_team(session)
     summary = desk_summary(session, team_id, now())
 
 st.title(f"{summary.team}")

@@ -13,8 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user, show_error
-from shiftdesk.errors import UserError
+from views.ui import db, now, page_user, run_action
 from tickets import desk_view
 from tickets.desk_view import MyTickets, minutes_text
 from tickets.sla import ClockState
@@ -38,17 +37,7 @@ def load() -> MyTickets:
 
 def act(action: Callable[..., object], done: str, *args: object, clear: tuple[str, ...] = (),
         **options: object) -> None:
-    """One action in its own transaction: a refusal is shown and rolls back; success reruns with a message."""
-    try:
-        with db() as session:
-            action(session, user, *args, now(), **options)
-    except UserError as error:
-        show_error(error)
-        return
-    for key in clear:
-        st.session_state.pop(key, None)
-    st.session_state[FLASH_KEY] = done
-    st.rerun()
+    run_action(user, FLASH_KEY, action, done, *args, clear=clear, **options)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

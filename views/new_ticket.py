@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
-from store.org import first_team_id
 from tickets import desk_view
 from tickets.desk_view import TicketForm
 from tickets.lifecycle import NewTicket
@@ -21,10 +20,7 @@ QUEUE_CHANNEL = "(the queue's channel)"
 
 user = page_user("tickets.work")
 with db() as session:
-    team_id = first_team_id(session)
-if team_id is None:
-    st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-    st.stop()
+    team_id = page_team(session)
 
 
 @st.cache_data(ttl=600, show_spinner=False)

@@ -12,22 +12,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
-from store.org import first_team_id
 from tickets.oncall_board import OnCallBoard, oncall_board, save_standby
 
 REFRESH_SECONDS = 30
 FLASH_KEY = "oncall_flash"
 STATUS_COLOURS = {"open": "#ffe8a3", "acked": "#d3f9d8", "escalated": "#e9ecef", "resolved": "#e9ecef"}
 
+
 def desk_team() -> int:
     with db() as session:
-        team_id = first_team_id(session)
-    if team_id is None:
-        st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-        st.stop()
-    return team_id
+        return page_team(session)
 
 
 user = page_user("roster.view")

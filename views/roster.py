@@ -16,18 +16,15 @@ from shiftdesk.services.forecasts import next_week_start
 from shiftdesk.services.roster_exports import roster_table
 from shiftdesk.services.roster_jobs import SolveJob
 from store import rosters as roster_store
-from store.org import first_team_id, team_zone
-from views.ui import db, now, page_user, show_error
+from store.org import team_zone
+from views.ui import db, now, page_team, page_user, show_error
 
 JOB_KEY, PLAN_KEY = "roster_job", "roster_plan"
 SHIFT_COLOURS = {"E": "#dbeafe", "D": "#dcfce7", "L": "#fef3c7", "N": "#e0e7ff"}
 
 user = page_user("roster.view")
 with db() as session:
-    team_id = first_team_id(session)
-    if team_id is None:
-        st.info("No desk yet: seed the demo desk first.")
-        st.stop()
+    team_id = page_team(session)
     zone = team_zone(session, team_id)
 
 st.title("Roster")
@@ -85,7 +82,8 @@ def solve_progress() -> None:
     else:
         with db() as session:
             row = rosters.save_draft(session, user, job.plan, result.roster, now(), solver_status=result.status.value)
-        st.session_state["roster_notice"] = f"{result.status.value}: {result.message} Saved as version {row.version} (draft)."
+        st.session_state["roster_notice"] = (f"{result.status.value}: {result.message} "
+                                             f"Saved as version {row.version} (draft).")
     st.rerun()
 
 
@@ -174,7 +172,8 @@ with tabs[3]:
         with st.form("edit"):
             a, b, c, d = st.columns(4)
             who = a.selectbox("Agent", list(people))
-            day = b.selectbox("Day", [monday + timedelta(days=n) for n in range(7)], format_func=lambda d: f"{d:%a %d %b}")
+            day = b.selectbox("Day", [monday + timedelta(days=n) for n in range(7)],
+                              format_func=lambda d: f"{d:%a %d %b}")
             shift = c.selectbox("Shift", ["(day off)", *plan.shift_ids])
             skill = d.selectbox("Skill", ["(best)", *sorted(plan.skill_ids)])
             if st.form_submit_button("Apply, checked by the rules"):

@@ -14,9 +14,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user, show_error
+from views.ui import db, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
-from store.org import first_team_id
 from tickets import desk_view
 from tickets.desk_view import Attainment, SlaReport, minutes_text
 
@@ -24,10 +23,7 @@ DEFAULT_DAYS = 14
 
 page_user("sla.view")
 with db() as session:
-    team_id = first_team_id(session)
-if team_id is None:
-    st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
-    st.stop()
+    team_id = page_team(session)
 
 
 @st.cache_data(ttl=300, show_spinner="Counting SLA clocks…")

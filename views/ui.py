@@ -7,7 +7,7 @@ stops the page for a user whose role lacks the permission.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from shiftdesk.clock import utc_now
 from shiftdesk.errors import UserError
 from shiftdesk.settings import Settings
 from store.db import make_engine, make_session_factory, session_scope
+from store.org import first_team_id
 
 USER_KEY = "current_user"
 
@@ -67,9 +68,39 @@ def page_user(permission: str) -> CurrentUser:
     return user
 
 
+def page_team(session: Session) -> int:
+    """The desk's team, or stop the page saying how to create the demo desk."""
+    team_id = first_team_id(session)
+    if team_id is None:
+        st.info("No desk yet: run `shiftdesk demo seed` (or `make run`) to create the demo desk.")
+        st.stop()
+    return team_id
+
+
 def now() -> datetime:
     """The wall clock for this page run (pages are the edge; services receive `now`)."""
     return utc_now()
+
+
+def run_action(user: CurrentUser, flash_key: str, action: Callable[..., object], done: str, *args: object,
+               clear: tuple[str, ...] = (), after: Callable[[], None] = lambda: None, **options: object) -> None:
+    """Run one page action in its own transaction; show a refusal, or rerun the page with `done` as its message.
+
+    The UserError is caught outside `db()`, so the transaction rolls back and nothing half-done is stored;
+    the inputs named in `clear` are emptied (and `after` run, e.g. to drop cached reads) only after success,
+    so a refused reply keeps its text.
+    """
+    try:
+        with db() as session:
+            action(session, user, *args, now(), **options)
+    except UserError as error:
+        show_error(error)
+        return
+    after()
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.session_state[flash_key] = done
+    st.rerun()
 
 
 def show_error(exc: UserError) -> None:

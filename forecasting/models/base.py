@@ -88,9 +88,10 @@ class ForecastModel:
             raise ForecastError(f"model {self.name} must be fitted before predict")
         index = h if isinstance(h, pd.DatetimeIndex) else self._next_open_intervals(int(h))
         mean = self.point_forecast(index)
+        special = self.on_special_days(index)
         frame = pd.DataFrame({"mean": mean}, index=index)
         for lvl in level:
-            lo, hi = self.calibration.bounds(mean, int(lvl))
+            lo, hi = self.calibration.bounds(mean, int(lvl), special)
             frame[f"lo{lvl}"], frame[f"hi{lvl}"] = lo, hi
         return frame
 
@@ -105,6 +106,18 @@ class ForecastModel:
         row_of = pd.Series(np.arange(len(days)), index=days)
         values = rows[row_of.loc[dates].to_numpy(), slot_of_day(index, self._matrix.interval_min)]
         return np.nan_to_num(np.maximum(values, 0.0))
+
+    def on_special_days(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """Per future timestamp: does its day carry a calendar label (holiday, eve, after a closure, event)?
+
+        Such days get the wider bands calibrated on past special days.
+        """
+        if len(index) == 0:
+            return np.zeros(0, bool)
+        dates = local_dates(index.tz_convert(self._matrix.zone))
+        days = pd.DatetimeIndex(dates.unique())
+        special = pd.Series(self.horizon_labels(days) != "", index=days)
+        return special.loc[dates].to_numpy()
 
     # ----- shared machinery --------------------------------------------------------------
     def _fit_on(self, matrix: DayMatrix) -> None:
@@ -168,7 +181,9 @@ class ForecastModel:
         errors = inner_errors(self, matrix, CALIBRATION_WEEKS)
         if len(errors) < MIN_RESIDUALS:  # too short a history for refits: learn the noise from the history itself
             return calibrate(*week_over_week_errors(matrix))
-        return calibrate(errors.actual, errors.mean, weights=recency_weights(errors, matrix))
+        return calibrate(
+            errors.actual, errors.mean, weights=recency_weights(errors, matrix), special=errors.special, day=errors.day
+        )
 
     def _next_open_intervals(self, h: int) -> pd.DatetimeIndex:
         step = pd.Timedelta(minutes=self._matrix.interval_min)
@@ -209,13 +224,15 @@ class InnerErrors:
     """Paired actuals and one-week-ahead forecasts, one entry per observed cell (arrivals per interval).
 
     `day`: the cell's local date as days since 1970-01-01 (to group errors by
-    day); `lead`: days from the forecast origin (0-6).
+    day); `lead`: days from the forecast origin (0-6); `special`: the day
+    carries a calendar label (holiday, eve, after a closure, event).
     """
 
     actual: np.ndarray
     mean: np.ndarray
     day: np.ndarray
     lead: np.ndarray
+    special: np.ndarray
 
     def __len__(self) -> int:
         return len(self.actual)
@@ -226,7 +243,7 @@ def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> InnerEr
 
     Anomalous days (flagged outages) are left out: they say nothing about demand.
     """
-    actual, mean, day, lead = [], [], [], []
+    actual, mean, day, lead, special = [], [], [], [], []
     for k in range(1, weeks + 1):
         origin = matrix.end - k * WEEK
         cut = truncate(matrix, origin)
@@ -244,11 +261,13 @@ def inner_errors(model: ForecastModel, matrix: DayMatrix, weeks: int) -> InnerEr
         ordinals = np.asarray((matrix.dates[keep] - pd.Timestamp("1970-01-01")).days)
         day.append(np.broadcast_to(ordinals[:, None], cells.shape)[cells])
         lead.append(np.broadcast_to(offsets[:, None], cells.shape)[cells])
+        special.append(np.broadcast_to((matrix.labels[keep] != "")[:, None], cells.shape)[cells])
     if not actual:
         empty = np.zeros(0)
-        return InnerErrors(empty, empty, empty.astype(int), empty.astype(int))
+        return InnerErrors(empty, empty, empty.astype(int), empty.astype(int), empty.astype(bool))
     return InnerErrors(
-        np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0), np.concatenate(day), np.concatenate(lead)
+        np.concatenate(actual), np.maximum(np.concatenate(mean), 0.0), np.concatenate(day), np.concatenate(lead),
+        np.concatenate(special),
     )
 
 

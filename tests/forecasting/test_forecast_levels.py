@@ -94,7 +94,7 @@ class _Named(ForecastModel):
 def _errors(daily_abs_errors: np.ndarray) -> InnerErrors:
     days = np.arange(len(daily_abs_errors))
     actual = np.full(len(days), 100.0)
-    return InnerErrors(actual, actual + daily_abs_errors, days, days % 7)
+    return InnerErrors(actual, actual + daily_abs_errors, days, days % 7, np.zeros(len(days), bool))
 
 
 def test_auto_keeps_the_default_unless_a_candidate_is_clearly_better():
@@ -127,7 +127,7 @@ def test_auto_in_a_backtest_chooses_from_the_past_only(series_factory):
 
 def test_auto_keeps_the_default_when_the_history_is_too_short_to_compare():
     candidates = [_Named("seasonal_naive"), _Named("ensemble")]
-    empty = InnerErrors(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int))
+    empty = InnerErrors(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool))
     assert choose(candidates, [empty, empty], "ensemble").name == "ensemble"
 
 
@@ -165,3 +165,65 @@ def test_weighted_calibration_follows_the_recent_spread():
     width = lambda c: c.bounds(np.array([100.0]), 80)[1][0] - c.bounds(np.array([100.0]), 80)[0][0]
     assert width(recent) == pytest.approx(2 * 1.2816 * 10, rel=0.15)
     assert width(plain) > 1.5 * width(recent)
+
+
+def _swinging_days(rng: np.random.Generator, days: int, swing_shape: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forecast 100 per slot, 24 slots a day; actuals Poisson-sized noise on a gamma day-level swing (smaller shape = wider)."""
+    mean = np.full(days * 24, 100.0)
+    actual = mean * np.repeat(rng.gamma(swing_shape, 1 / swing_shape, days), 24) + rng.normal(0, 10, len(mean))
+    return actual, mean, np.repeat(np.arange(days), 24)
+
+
+def _cover80(cal, actual: np.ndarray, mean: np.ndarray, special: bool) -> float:
+    lo, hi = cal.bounds(mean, 80, np.full(len(mean), special))
+    return float(np.mean((actual >= lo) & (actual <= hi)))
+
+
+def test_special_days_get_bands_from_their_own_errors():
+    """Ordinary days swing about 3%, special days (holidays, days after closures) about 30%: each must cover ~80%."""
+    rng = np.random.default_rng(12)
+    ordinary, ordinary_mean, ordinary_day = _swinging_days(rng, 60, 1000)
+    unusual, unusual_mean, unusual_day = _swinging_days(rng, 30, 10)
+    cal = calibrate(
+        np.r_[ordinary, unusual], np.r_[ordinary_mean, unusual_mean],
+        special=np.r_[np.zeros(len(ordinary), bool), np.ones(len(unusual), bool)], day=np.r_[ordinary_day, 100 + unusual_day],
+    )
+    fresh_ordinary, mean, _ = _swinging_days(rng, 300, 1000)
+    fresh_unusual, _, _ = _swinging_days(rng, 300, 10)
+    assert 0.7 <= _cover80(cal, fresh_ordinary, mean, special=False) <= 0.9
+    assert 0.65 <= _cover80(cal, fresh_unusual, mean, special=True) <= 0.95
+    pooled = calibrate(np.r_[ordinary, unusual], np.r_[ordinary_mean, unusual_mean])
+    assert _cover80(pooled, fresh_unusual, mean, special=True) < 0.65  # what one set of quantiles for all days gives
+
+
+def test_one_special_day_is_too_few_for_bands_of_its_own():
+    rng = np.random.default_rng(13)
+    ordinary, mean, day = _swinging_days(rng, 60, 1000)
+    calm_special = mean[:24]  # a special day forecast exactly: alone it would give a zero-width band
+    cal = calibrate(np.r_[ordinary, calm_special], np.r_[mean, mean[:24]],
+                    special=np.r_[np.zeros(len(ordinary), bool), np.ones(24, bool)], day=np.r_[day, np.full(24, 100)])
+    for level in (80, 95):
+        lo, hi = cal.special_quantiles[level]
+        assert lo <= cal.quantiles[level][0] < 0 < cal.quantiles[level][1] <= hi
+
+
+def test_forecast_on_an_event_day_gets_the_wider_band_learned_on_past_occurrences(series_factory):
+    """Past promo Tuesdays ran anywhere from half to double: the next promo Tuesday's band must be far wider."""
+    from datetime import date
+
+    from forecasting.calendar import Event
+    from forecasting.models import make_model
+
+    y = series_factory(weeks=12, start="2024-01-01", seed=4)
+    tuesdays = pd.date_range("2024-01-30", periods=8, freq="7D")
+    rng = np.random.default_rng(4)
+    for day in tuesdays:
+        y[y.index.normalize().tz_localize(None) == day] *= rng.choice([0.5, 0.7, 1.4, 2.0])
+    future_promo = date(2024, 3, 26)
+    calendar = DayCalendar(events=(Event("promo", (*[d.date() for d in tuesdays], future_promo)),))
+    frame = make_model("historic_average", calendar).fit(y).predict(
+        pd.date_range("2024-03-25", periods=7 * 24, freq="60min", tz="UTC")
+    )
+    relative = (frame["hi80"] - frame["lo80"]) / frame["mean"]
+    promo = frame.index.normalize().tz_localize(None) == pd.Timestamp(future_promo)
+    assert relative[promo].median() > 2 * relative[~promo].median()

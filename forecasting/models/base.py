@@ -16,7 +16,7 @@ to timestamps.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Self
 
 import numpy as np
@@ -28,6 +28,7 @@ from forecasting.daymatrix import DayMatrix, after_closure, build_day_matrix, op
 from forecasting.errors import ForecastError
 from forecasting.grid import interval_range, local_dates, slot_of_day
 from forecasting.intervals import MIN_RESIDUALS, Calibration, calibrate
+from forecasting.models.month_cycle import PHASES, phase_factors, phase_of
 from forecasting.open_hours import OpenHours, infer_open_hours
 
 DEFAULT_LEVELS = (80, 95)
@@ -54,6 +55,8 @@ class ForecastModel:
     is_baseline: ClassVar[bool] = False
     # False: days after a closure are forecast like any other day (the baselines).
     sees_closures: ClassVar[bool] = True
+    # False: no day-of-month factors (the baselines; composites, whose members apply their own).
+    follows_month_cycle: ClassVar[bool] = True
 
     def __init__(self, calendar: DayCalendar | None = None) -> None:
         self.calendar = calendar or DayCalendar()
@@ -122,6 +125,11 @@ class ForecastModel:
     # ----- shared machinery --------------------------------------------------------------
     def _fit_on(self, matrix: DayMatrix) -> None:
         self._matrix = matrix
+        self._phase = (
+            phase_factors(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable)
+            if self.follows_month_cycle else np.ones(PHASES)
+        )
+        matrix = replace(matrix, values=matrix.values / self._phase[phase_of(matrix.dates)][:, None])
         self._fit_matrix(matrix)
         self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
 
@@ -147,7 +155,7 @@ class ForecastModel:
         labels = self.calendar.labels(days) if labels is None else labels
         weekdays = self.calendar.effective_weekdays(days, labels)
         rows = self._predict_days(days, weekdays, labels)
-        factors = np.array([self._day_factor(label) for label in labels])
+        factors = np.array([self._day_factor(label) for label in labels]) * self._phase[phase_of(days)]
         return rows * factors[:, None]
 
     def _day_factor(self, label: str) -> float:

@@ -36,6 +36,7 @@ class SeasonalNaive(ForecastModel):
     name = "seasonal_naive"
     is_baseline = True
     sees_closures = False
+    follows_month_cycle = False
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
         slots = matrix.values.shape[1]
@@ -55,6 +56,7 @@ class HistoricAverage(ForecastModel):
     name = "historic_average"
     is_baseline = True
     sees_closures = False
+    follows_month_cycle = False
 
     def __init__(self, calendar: DayCalendar | None = None, weeks: int = 4) -> None:
         super().__init__(calendar)

@@ -23,9 +23,10 @@ SELECTION_WEEKS = CALIBRATION_WEEKS
 
 
 class Ensemble(ForecastModel):
-    """The mean of its members' point forecasts (each with its own special-day effects)."""
+    """The mean of its members' point forecasts (each with its own special-day and month effects)."""
 
     learns_special_days = True
+    follows_month_cycle = False
 
     def __init__(self, members: Sequence[ForecastModel], name: str = "ensemble") -> None:
         super().__init__(members[0].calendar)
@@ -58,6 +59,7 @@ class AutoModel(ForecastModel):
 
     name = "auto"
     learns_special_days = True
+    follows_month_cycle = False
 
     def __init__(
         self, candidates: Sequence[ForecastModel], selection_weeks: int = SELECTION_WEEKS, default: str | None = None

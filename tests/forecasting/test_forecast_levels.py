@@ -227,3 +227,33 @@ def test_forecast_on_an_event_day_gets_the_wider_band_learned_on_past_occurrence
     relative = (frame["hi80"] - frame["lo80"]) / frame["mean"]
     promo = frame.index.normalize().tz_localize(None) == pd.Timestamp(future_promo)
     assert relative[promo].median() > 2 * relative[~promo].median()
+
+
+def _month_cycle(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Busy after the turn of the month, quiet at its end (as the shared Israeli bank series)."""
+    day = np.asarray(dates.day)
+    return np.where(day <= 5, 1.3, np.where(day >= 26, 0.75, 1.0))
+
+
+@pytest.mark.parametrize("name", ["level_profile", "slot_profile", "poisson_glm"])
+def test_forecast_after_the_month_end_follows_the_monthly_cycle(name, series_factory):
+    """A history ending in the end-of-month trough must not carry the trough into the next month's first days."""
+    from forecasting.models import make_model
+
+    y = series_factory(weeks=17, start="2024-01-01", seed=None)  # ends Sunday 28 April
+    y = y * _month_cycle(y.index.tz_localize(None).normalize())
+    future = pd.date_range("2024-04-29", periods=7 * 24, freq="60min", tz="UTC")
+    plain_rate = series_factory(weeks=18, start="2024-01-01", seed=None)[future]
+    expected = plain_rate * _month_cycle(future.tz_localize(None).normalize())
+    forecast = make_model(name).fit(y).predict(future)["mean"]
+    early_may = future.day <= 5
+    assert forecast[early_may].sum() / expected[early_may].sum() == pytest.approx(1.0, abs=0.12)  # without: 0.71-0.76
+
+
+def test_month_factors_stay_near_one_without_a_monthly_cycle(series_factory):
+    from forecasting.daymatrix import build_day_matrix
+    from forecasting.models.month_cycle import phase_factors
+
+    matrix = build_day_matrix(series_factory(weeks=30, seed=3), DayCalendar())
+    factors = phase_factors(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable)
+    np.testing.assert_allclose(factors, 1.0, atol=0.03)

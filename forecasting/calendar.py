@@ -30,6 +30,10 @@ MAKEUP_WORKDAY = "makeup_workday"
 AFTER_CLOSURE = "after_closure"
 # The business day before a public holiday (Israel's holiday eves run like a Friday).
 HOLIDAY_EVE = "holiday_eve"
+# With `--holidays auto`, a holiday of the country the history has never shown on
+# an open weekday: forecast as an ordinary day (the desk may well open), with the
+# wider bands of special days.
+UNSEEN_HOLIDAY = "unseen_holiday"
 ONE_DAY = timedelta(days=1)
 # `--holidays auto`: the public holidays of the country the site's zone lies in.
 AUTO = "auto"
@@ -49,7 +53,7 @@ class Event:
     multiplier: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE):
+        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY):
             raise ForecastError(f"event name '{self.name}' is empty or reserved")
         if self.multiplier is not None and not self.multiplier > 0:
             raise ForecastError(f"event '{self.name}': multiplier must be positive, got {self.multiplier}")
@@ -89,6 +93,11 @@ class DayCalendar:
     makeup_weekday: int = 0
     # The country came from the zone (`--holidays auto`): `confirmed_by` checks it against a history.
     holiday_auto: bool = False
+    # Set by `confirmed_by`: the holiday names the history showed quiet (only these
+    # close the desk) and those it showed open (ordinary days); other names are
+    # UNSEEN_HOLIDAY. None: every holiday of the country closes (an explicit code).
+    confirmed_holidays: frozenset[str] | None = None
+    open_holidays: frozenset[str] = frozenset()
     _years: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -117,14 +126,25 @@ class DayCalendar:
                 return self, f"holidays: none (no country known for zone {y.index.tz}; pass --holidays CODE)"
             return self, ""
         code = self.holiday_country.upper()
-        ratios = holiday_day_ratios(y, self)
+        names, ratios = holiday_day_ratios(y, self)
         if len(ratios) == 0:
-            return self, f"holidays: {code} (the zone's country; no past holiday on an open weekday in the history to check)"
+            return replace(self, confirmed_holidays=frozenset()), (
+                f"holidays: {code} (the zone's country) not applied: no past holiday on an open weekday in the history "
+                f"to check, so each is forecast as an ordinary day with wide bands; --holidays {code} closes them"
+            )
         share = float(np.median(ratios))
         seen = f"{len(ratios)} past {code} holidays on open weekdays ran at {share:.0%} of a normal day (median)"
-        if share <= AUTO_AGREE_SHARE:
-            return self, f"holidays: {code} (the zone's country; {seen})"
-        return replace(self, holiday_country=None), f"holidays: none ({seen}, so the history does not keep {code}'s holidays; --holidays {code} forces them)"
+        if share > AUTO_AGREE_SHARE:
+            return replace(self, holiday_country=None), f"holidays: none ({seen}, so the history does not keep {code}'s holidays; --holidays {code} forces them)"
+        by_name = pd.Series(ratios).groupby(names).median()
+        quiet = frozenset(by_name.index[by_name <= AUTO_AGREE_SHARE])
+        busy = frozenset(by_name.index[by_name > AUTO_AGREE_SHARE])
+        calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy)
+        opened = f"; open as usual on {', '.join(sorted(busy))}, so those stay ordinary days" if busy else ""
+        return calendar, (
+            f"holidays: {code} (the zone's country; {seen}{opened}; a holiday the history never shows on an open "
+            f"weekday is forecast as an ordinary day with wide bands, --holidays {code} closes it)"
+        )
 
     @cached_property
     def quiet_weekday(self) -> int:
@@ -157,8 +177,19 @@ class DayCalendar:
             table = self._holidays(tuple(sorted(years)))
             workdays, weekend = table.weekend_workdays, set(table.weekend)
 
+            def kind(day: date) -> str:
+                """HOLIDAY, UNSEEN_HOLIDAY or '' (not a holiday, or one the history showed open)."""
+                if day not in table:
+                    return ""
+                if self.confirmed_holidays is None:
+                    return HOLIDAY
+                names = holiday_names(table, day)
+                if names & self.confirmed_holidays:
+                    return HOLIDAY
+                return "" if names <= self.open_holidays else UNSEEN_HOLIDAY
+
             def off(day: date) -> bool:
-                return day in table and day not in workdays
+                return kind(day) == HOLIDAY and day not in workdays
 
             def business(day: date) -> bool:
                 return (day.weekday() not in weekend or day in workdays) and not off(day)
@@ -166,8 +197,8 @@ class DayCalendar:
             for i, day in enumerate(plain):
                 if day in workdays:
                     out[i] = MAKEUP_WORKDAY
-                elif day in table:
-                    out[i] = HOLIDAY
+                elif kind(day):
+                    out[i] = kind(day)
                 elif business(day) and off(day + ONE_DAY):
                     out[i] = HOLIDAY_EVE
                 elif business(day) and _after_lost_workday(day, off, business, weekend):
@@ -194,7 +225,7 @@ class DayCalendar:
     def learned_labels(self) -> frozenset[str]:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
-        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE})
+        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY})
 
 
 def _after_lost_workday(day: date, off, business, weekend: set[int]) -> bool:
@@ -209,26 +240,35 @@ def _after_lost_workday(day: date, off, business, weekend: set[int]) -> bool:
     return False
 
 
-def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> np.ndarray:
+def holiday_names(table: holidays_lib.HolidayBase, day: date) -> frozenset[str]:
+    """The names of the holidays on `day`, without the '(observed)' of a moved one."""
+    return frozenset(name.replace("(observed)", "").strip() for name in table.get_list(day))
+
+
+def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
     """Per holiday of the calendar's country inside the history, on a weekday the desk opens:
-    its day total over the median total of the other days of that weekday within five weeks."""
+    its name(s) and its day total over the median total of the other days of that weekday within five weeks."""
     from forecasting.grid import local_dates
 
     totals = pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
+    calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
+    table = calendar._holidays(tuple(range(first.year, last.year + 1)))
     labels = calendar.labels(span)
     weeks = max((last - first).days / 7, 1.0)
     counts = np.bincount(np.asarray(totals.index.dayofweek), minlength=7)
     open_days = np.flatnonzero(counts >= 0.5 * weeks)
     holiday_dates = set(span[labels == HOLIDAY])
-    ratios = []
+    names, ratios = [], []
     for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:
         near = totals[(totals.index.dayofweek == day.dayofweek) & (abs((totals.index - day).days) <= 35)]
         near = near[[d not in holiday_dates for d in near.index]]
         if len(near) and near.median() > 0:
-            ratios.append(totals.get(day, 0.0) / near.median())
-    return np.array(ratios)
+            for name in holiday_names(table, day.date()):
+                names.append(name)
+                ratios.append(totals.get(day, 0.0) / near.median())
+    return np.array(names, dtype=object), np.array(ratios)
 
 
 @cache

@@ -56,9 +56,9 @@ def test_holiday_eve_and_the_first_business_day_after_are_labelled():
     assert us.tolist() == ["", "", "", HOLIDAY, AFTER_CLOSURE]
 
 
-def _israeli_desk(weeks: int, quiet_holidays: bool) -> pd.Series:
-    """A 24x7 Sunday-Thursday desk in Jerusalem, hourly, from 1999-03-07; Friday half and Saturday a tenth."""
-    y = weekly_pattern_series(weeks=weeks, zone="Asia/Jerusalem", start="1999-03-07", seed=None)
+def _israeli_desk(weeks: int, quiet_holidays: bool, start: str = "1999-03-07") -> pd.Series:
+    """A 24x7 Sunday-Thursday desk in Jerusalem, hourly, from `start`; Friday half and Saturday a tenth."""
+    y = weekly_pattern_series(weeks=weeks, zone="Asia/Jerusalem", start=start, seed=None)
     weekday = y.index.dayofweek
     y = y * np.where(weekday == 4, 0.5, np.where(weekday == 5, 0.1, 1.0))
     if quiet_holidays:
@@ -91,17 +91,42 @@ def test_a_holiday_in_the_horizon_lowers_the_forecast(name):
     np.testing.assert_allclose(aware[week.dayofweek == 1].sum(), plain[week.dayofweek == 1].sum(), rtol=0.15)
 
 
-def test_service_default_from_zone_and_its_note():
-    y = _israeli_desk(weeks=26, quiet_holidays=True)
+def _auto_week_from_yom_kippur(y: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Daily forecast totals of `shiftdesk forecast --zone Asia/Jerusalem` (auto holidays) for the week of Yom Kippur 1999."""
     y = y[y.index < pd.Timestamp("1999-09-19", tz="Asia/Jerusalem")]
-    frame = pd.DataFrame({"queue": "all", "timestamp": y.index, "count": y.to_numpy()})
-    history = History(frame, 60)
+    history = History(pd.DataFrame({"queue": "all", "timestamp": y.index, "count": y.to_numpy()}), 60)
     result = forecast_series(history, "1999-09-19 00:00", 7, 60, "Asia/Jerusalem", model="historic_average",
                              calendar=DayCalendar.from_option("auto", "Asia/Jerusalem"))
-    assert any("holidays: IL (the zone's country" in note for note in result.notes)
     stamps = pd.DatetimeIndex(result.forecast["timestamp"])
-    by_day = result.forecast.groupby(stamps.date)["mean"].sum()
+    return result.forecast.groupby(stamps.date)["mean"].sum(), result.notes
+
+
+def test_service_default_from_zone_closes_a_holiday_the_history_showed_quiet():
+    seen = _israeli_desk(weeks=60, quiet_holidays=True, start="1998-08-02")  # Yom Kippur 1998 ran like a Saturday
+    by_day, notes = _auto_week_from_yom_kippur(seen)
+    assert any("holidays: IL (the zone's country" in note for note in notes)
     assert by_day[YOM_KIPPUR] < 0.3 * by_day[date(1999, 9, 21)]
+
+
+def test_service_default_forecasts_a_holiday_the_history_never_showed_as_an_ordinary_day():
+    """Pesach, Independence Day and Shavuot ran quiet, but Yom Kippur is not in the history: the desk may open on it."""
+    unseen = _israeli_desk(weeks=26, quiet_holidays=True)
+    by_day, notes = _auto_week_from_yom_kippur(unseen)
+    assert any("never shows on an open weekday is forecast as an ordinary day" in note for note in notes)
+    assert by_day[YOM_KIPPUR] > 0.8 * by_day[date(1999, 9, 21)]
+
+
+def test_a_holiday_the_history_showed_open_stays_an_ordinary_day():
+    """A US desk closed on Memorial Day and Labor Day but open as usual on Columbus Day 2002."""
+    y = weekly_pattern_series(weeks=56, zone="America/New_York", start="2002-09-02", open_hours=(7, 21),
+                              weekdays=(0, 1, 2, 3, 4), seed=None)
+    local_days = y.index.tz_localize(None).normalize()
+    y = y[~local_days.isin(pd.DatetimeIndex(["2002-09-02", "2002-11-28", "2002-12-25", "2003-01-01", "2003-05-26",
+                                             "2003-07-04", "2003-09-01", "2003-01-20", "2003-02-17", "2002-11-11"]))]
+    calendar, note = DayCalendar.from_option("auto", "America/New_York").confirmed_by(y)
+    assert "open as usual on Columbus Day" in note
+    days = pd.DatetimeIndex(["2003-10-13", "2003-11-27"])
+    assert calendar.labels(days).tolist() == ["", HOLIDAY]
 
 
 def test_cli_defaults_to_auto_and_none_switches_it_off(tmp_path):

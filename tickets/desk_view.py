@@ -17,7 +17,7 @@ history.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -388,13 +388,23 @@ def route_waiting(session: Session, user: CurrentUser, team_id: int, now: dateti
 
 
 @dataclass(frozen=True)
+class ChannelRoom:
+    """How full an agent is against one limit: a channel with a limit of its own, or the channels without one,
+    which share the agent's single number (as routing counts them)."""
+
+    channels: tuple[str, ...]
+    open: int
+    limit: int  # 0: never routed tickets of these channels
+
+
+@dataclass(frozen=True)
 class MyTickets:
     """An agent's own open tickets, the most pressing countdown first, and where their shift stands."""
 
     name: str | None  # None: the login is not linked to an employee
     shift: str | None  # the shift they are on now; None: off shift
     until: datetime | None  # local end of that shift
-    capacity: int
+    rooms: list[ChannelRoom]  # per limit, over the channels of the queues their skills work
     tickets: list[OpenTicket]
 
     @property
@@ -406,16 +416,34 @@ def my_tickets(session: Session, user: CurrentUser, now: datetime) -> MyTickets:
     """The signed-in agent's open tickets with their SLA countdowns at `now`."""
     require(user, "tickets.work")
     if user.employee_id is None:
-        return MyTickets(None, None, None, 0, [])
+        return MyTickets(None, None, None, [], [])
     employee = session.get_one(Employee, user.employee_id)
     zone = ZoneInfo(team_zone(session, employee.team_id))
     shift = next((a for a in on_shift(session, employee.team_id, now) if a.employee_id == employee.id), None)
-    tickets = _with_countdowns(session, desk_queries.open_tickets_of(session, employee.id), zone, now)
+    held = desk_queries.open_tickets_of(session, employee.id)
+    tickets = _with_countdowns(session, held, zone, now)
     return MyTickets(
         name=employee.name, shift=shift.shift_name if shift else None,
-        until=shift.ends_at.astimezone(zone) if shift else None, capacity=employee.max_concurrent_tickets,
+        until=shift.ends_at.astimezone(zone) if shift else None, rooms=_rooms(session, employee, held),
         tickets=sorted(tickets, key=_most_pressing),
     )
+
+
+def _rooms(session: Session, employee: Employee, held: Sequence[Ticket]) -> list[ChannelRoom]:
+    """The agent's limits as routing applies them, over the channels of the team's queues whose skill they hold
+    (and any channel they hold tickets in): one line per channel with a limit of its own, one for the rest."""
+    skills = routing_queries.skill_levels(session, [employee.id])[employee.id]
+    worked = {q.channel for q in routing_queries.team_queues_with_skill(session, employee.team_id)
+              if q.skill.code in skills}
+    loads = Counter(t.queue.channel for t in held)
+    own = routing_queries.channel_limits(session, [employee.id]).get(employee.id, {})
+    channels = sorted(worked | loads.keys(), key=lambda c: c.value)
+    rooms = [ChannelRoom((c.value,), loads[c], own[c]) for c in channels if c in own]
+    shared = [c for c in channels if c not in own]
+    if shared:
+        rooms.append(ChannelRoom(tuple(c.value for c in shared), sum(loads[c] for c in shared),
+                                 employee.max_concurrent_tickets))
+    return rooms
 
 
 def _most_pressing(ticket: OpenTicket) -> tuple[int, datetime, int]:

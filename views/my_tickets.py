@@ -48,8 +48,9 @@ def ticket_list() -> None:
         return
     where = f"on {mine.shift} until {mine.until:%H:%M}" if mine.shift and mine.until else \
         "off shift: open tickets are handed over to whoever covers the queue"
-    st.caption(f"{mine.name} · {where} · {len(mine.tickets)} of {mine.capacity} open tickets · "
-               f"refreshes every {REFRESH_SECONDS} s")
+    room = " · ".join(f"{' + '.join(r.channels)} {r.open}/{r.limit}" for r in mine.rooms)
+    st.caption(f"{mine.name} · {where} · {len(mine.tickets)} open tickets"
+               + (f" (room: {room})" if room else "") + f" · refreshes every {REFRESH_SECONDS} s")
     for column, (label, value) in zip(st.columns(3), (
         ("My open tickets", len(mine.tickets)), ("At risk", len(mine.at_risk)),
         ("Breached", sum(t.countdown is not None and t.countdown.state is ClockState.BREACHED for t in mine.tickets)),

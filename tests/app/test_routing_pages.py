@@ -7,6 +7,7 @@ from the database and from routing's own reading of the desk, not typed in.
 
 from __future__ import annotations
 
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from store.db import make_engine, make_session_factory
-from store.schema import Queue, Ticket, TicketEvent, User
+from store.schema import EmployeeChannelLimit, EmployeeSkill, Queue, Ticket, TicketEvent, User
 from tests.app.conftest import PAGE_NOW
 from tickets import routing
 from tickets.on_shift import on_shift
@@ -108,11 +109,22 @@ def test_my_tickets_lists_the_agents_open_tickets_with_countdowns(open_page, dat
         own = set(session.scalars(select(Ticket.id).where(Ticket.assignee_id == agent.employee_id,
                                                           Ticket.status.in_(OPEN))))
         shift = next(a for a in on_shift(session, 1, PAGE_NOW) if a.employee_id == agent.employee_id)
-    assert [t.value for t in at.title] == ["My tickets"] and own
+        skills = set(session.scalars(select(EmployeeSkill.skill_id).where(EmployeeSkill.employee_id ==
+                                                                          agent.employee_id)))
+        worked = set(session.scalars(select(Queue.channel).where(Queue.team_id == 1, Queue.skill_id.in_(skills))))
+        held = Counter(session.scalars(select(Queue.channel).join(Ticket, Ticket.queue_id == Queue.id).where(
+            Ticket.id.in_(own))))
+        limits = {c: n for c, n in session.execute(select(EmployeeChannelLimit.channel,
+                                                         EmployeeChannelLimit.max_concurrent_tickets).where(
+            EmployeeChannelLimit.employee_id == agent.employee_id)) if c in worked}
+    assert [t.value for t in at.title] == ["My tickets"] and own and limits
     mine = _table(at, "my_tickets")
     assert set(mine["Ticket"]) == own
     assert {m.label: int(m.value) for m in at.metric}["My open tickets"] == len(own)
-    assert at.caption[0].value.startswith(f"Li Na · on {shift.shift_name} until 15:00 · {len(own)} of 6 open")
+    caption = at.caption[0].value
+    assert caption.startswith(f"Li Na · on {shift.shift_name} until 15:00 · {len(own)} open tickets (room: ")
+    for channel, limit in limits.items():  # her own limit per channel, against what she holds in it
+        assert f"{channel.value} {held[channel]}/{limit}" in caption
     assert set(mine["State"]) <= {"ok", "warning", "breached", "paused", "no clock running"}
 
 

@@ -132,6 +132,22 @@ def test_an_agents_capacity_on_the_desk_sums_their_limits_over_the_channels_they
     assert (agents["Li Na"].capacity, agents["Zhao Li"].capacity, agents["Wang Wei"].capacity) == (10, 1 + 5, 5)
 
 
+def test_my_tickets_says_how_full_the_agent_is_per_limit_as_routing_counts(factory) -> None:
+    """Zhao Li works the VIP hotline (phone, her own limit 1) and internal escalations (no limit of its own:
+    her single number, 5); she holds the breached VIP call. Li Na, without limits of her own, has one line."""
+    desk, ids = _five_tickets(factory)
+    with session_scope(factory) as session:
+        session.get_one(Employee, desk.employees["Zhao Li"]).channel_limits = [
+            EmployeeChannelLimit(channel="phone", max_concurrent_tickets=1)]
+        lifecycle.assign(session, ids["breached"], desk.employees["Zhao Li"], CUSTOMER, NOW)
+    with factory() as session:
+        zhao_li = CurrentUser(0, "zhao.li", "Zhao Li", Role.AGENT, desk.employees["Zhao Li"])
+        zhao = desk_view.my_tickets(session, zhao_li, NOW)
+        li_na = desk_view.my_tickets(session, _user(desk, "li.na", Role.AGENT, "Li Na"), NOW)
+    assert [(r.channels, r.open, r.limit) for r in zhao.rooms] == [(("phone",), 1, 1), (("internal",), 0, 5)]
+    assert [(r.channels, r.open, r.limit) for r in li_na.rooms] == [(("email",), 1, 5)]
+
+
 def test_a_manager_reassigns_any_ticket_to_someone_on_shift(factory) -> None:
     desk, ids = _five_tickets(factory)
     manager = _user(desk, "manager", Role.MANAGER)

@@ -1,0 +1,199 @@
+"""The people of a team as the roster solver and routing read them, kept by a manager.
+
+A manager (`desk.manage`) sets each employee's skills and levels, the contract
+limits the solver applies (minutes per week, days in a row, days off, rest,
+nights), the routing limits (one number shared by the channels without a limit
+of their own, and per-channel limits, 0 meaning never routed that channel) and
+the active flag, or adds an employee. Until now only the demo seed could.
+
+A change is checked as a whole before anything is written, and every problem is
+named with the employee and the field, so the database's check constraints
+never see bad input and a refused change stores nothing. The team row is locked
+while a change is written, so two managers cannot give two people one name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from shiftdesk.auth import CurrentUser, require
+from shiftdesk.errors import UserError
+from store import staff
+from store.enums import Channel
+from store.schema import Employee, EmployeeChannelLimit, EmployeeSkill, Team
+
+MANAGE = "desk.manage"
+WEEK_MINUTES = 7 * 24 * 60
+MAX_OPEN_TICKETS = 100  # a sanity bound on any routing limit: a typo (500) is refused, not routed
+LEVELS = (1, 5)
+NAME_LENGTH = 100  # employees.name is VARCHAR(100)
+CHANNELS = tuple(c.value for c in Channel)
+
+# Contract and routing numbers: (label as on the page and in refusals, lowest, highest allowed).
+NUMBERS: dict[str, tuple[str, int, int]] = {
+    "min_minutes_per_week": ("min minutes per week", 0, WEEK_MINUTES),
+    "max_minutes_per_week": ("max minutes per week", 0, WEEK_MINUTES),
+    "max_consecutive_days": ("max days in a row", 1, 7),
+    "min_consecutive_days_off": ("min days off in a row", 0, 6),
+    "min_rest_minutes": ("min rest minutes between shifts", 0, 24 * 60),
+    "max_nights_per_week": ("max nights per week", 0, 7),
+    "max_concurrent_tickets": ("shared open-ticket limit", 0, MAX_OPEN_TICKETS),
+}
+FLAGS = {"may_work_nights": "nights allowed", "active": "active"}
+
+
+@dataclass(frozen=True)
+class EmployeeDetails:
+    """Everything a manager sets for one employee. `skills` maps skill code -> level 1-5; `channel_limits` holds
+    only the channels with a limit of their own (0: never routed that channel), the others share
+    `max_concurrent_tickets`."""
+
+    name: str
+    skills: Mapping[str, int]
+    min_minutes_per_week: int
+    max_minutes_per_week: int
+    max_consecutive_days: int
+    min_consecutive_days_off: int
+    min_rest_minutes: int
+    may_work_nights: bool
+    max_nights_per_week: int
+    max_concurrent_tickets: int
+    channel_limits: Mapping[str, int]
+    active: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    details: EmployeeDetails
+
+
+@dataclass(frozen=True)
+class TeamPeople:
+    """What the Team page shows: the team's skill list (code -> name), its people, and the new-employee form's
+    starting values (the schema's defaults)."""
+
+    team: str
+    skills: dict[str, str]
+    members: list[Member]
+    new: EmployeeDetails
+
+
+def team_people(session: Session, user: CurrentUser, team_id: int) -> TeamPeople:
+    """The team's people for the Team page; managers only, as contracts and limits are theirs to set."""
+    require(user, MANAGE)
+    return TeamPeople(
+        team=session.get_one(Team, team_id).name,
+        skills={s.code: s.name for s in staff.team_skills(session, team_id)},
+        members=[Member(e.id, _details_of(e)) for e in staff.team_members(session, team_id)],
+        new=EmployeeDetails(name="", skills={}, channel_limits={}, **staff.employee_defaults((*NUMBERS, *FLAGS))),
+    )
+
+
+def save_employee(session: Session, user: CurrentUser, team_id: int, employee_id: int | None,
+                  details: EmployeeDetails) -> int:
+    """Store `details` for the employee (a new one of the team when `employee_id` is None); return its id.
+
+    Refused with every problem at once (UserError) before anything is written."""
+    require(user, MANAGE)
+    team = staff.lock_team(session, team_id)
+    if team is None:
+        raise UserError(f"no team #{team_id}")
+    members = staff.team_members(session, team_id)
+    employee = next((e for e in members if e.id == employee_id), None)
+    if employee_id is not None and employee is None:
+        raise UserError(f"employee #{employee_id} is not in team {team.name}")
+    skills = {s.code: s for s in staff.team_skills(session, team_id)}
+    name = " ".join(details.name.split())
+    who = employee.name if employee is not None else f"new employee {name}".rstrip()
+    taken = {e.name.casefold() for e in members if e is not employee}
+    problems = _problems(details, name, taken, team.name, sorted(skills))
+    if problems:
+        raise UserError(f"{who}: " + "; ".join(problems))
+
+    if employee is None:
+        employee = Employee(team_id=team_id)
+        session.add(employee)
+    employee.name = name
+    for field in (*NUMBERS, *FLAGS):
+        setattr(employee, field, getattr(details, field))
+    _set_skills(employee, {skills[code].id: level for code, level in details.skills.items()})
+    _set_channel_limits(employee, {Channel(c): limit for c, limit in details.channel_limits.items()})
+    session.flush()
+    return employee.id
+
+
+def _problems(details: EmployeeDetails, name: str, taken: set[str], team: str, known_skills: list[str]) -> list[str]:
+    """Every rule the details break, in the page's words; empty when they may be stored."""
+    problems = []
+    if not name:
+        problems.append("name is empty")
+    elif len(name) > NAME_LENGTH:
+        problems.append(f"name is longer than {NAME_LENGTH} characters")
+    elif name.casefold() in taken:
+        problems.append(f"name '{name}' is taken by another employee of {team}")
+    bad_numbers = set()
+    for field, (label, low, high) in NUMBERS.items():
+        if found := _number_problems(label, getattr(details, field), low, high):
+            problems += found
+            bad_numbers.add(field)
+    if not bad_numbers & {"min_minutes_per_week", "max_minutes_per_week"} \
+            and details.min_minutes_per_week > details.max_minutes_per_week:
+        problems.append(f"min minutes per week {details.min_minutes_per_week} is above max minutes per week "
+                        f"{details.max_minutes_per_week}")
+    for field, label in FLAGS.items():
+        if not isinstance(getattr(details, field), bool):
+            problems.append(f"{label} must be yes or no")
+    for code, level in details.skills.items():
+        if code not in known_skills:
+            problems.append(f"unknown skill '{code}' (the team's skills: {', '.join(known_skills)})")
+        else:
+            problems += _number_problems(f"level in {code}", level, *LEVELS)
+    for channel, limit in details.channel_limits.items():
+        if channel not in CHANNELS:
+            problems.append(f"unknown channel '{channel}' (channels: {', '.join(CHANNELS)})")
+        else:
+            problems += _number_problems(f"{channel} limit", limit, 0, MAX_OPEN_TICKETS)
+    return problems
+
+
+def _details_of(employee: Employee) -> EmployeeDetails:
+    return EmployeeDetails(
+        name=employee.name,
+        skills={row.skill.code: row.level for row in sorted(employee.skills, key=lambda r: -r.level)},
+        channel_limits={row.channel.value: row.max_concurrent_tickets for row in employee.channel_limits},
+        **{field: getattr(employee, field) for field in (*NUMBERS, *FLAGS)},
+    )
+
+
+def _number_problems(label: str, value: object, low: int, high: int) -> list[str]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return [f"{label} must be a whole number, not '{value}'"]
+    if value < 0 <= low:
+        return [f"{label} is {value}: it cannot be negative"]
+    if not low <= value <= high:
+        return [f"{label} is {value}: it must be between {low} and {high}"]
+    return []
+
+
+def _set_skills(employee: Employee, levels: dict[int, int]) -> None:
+    """Change the employee's skill rows in place (a row replaced by a new one with the same key would clash)."""
+    for row in list(employee.skills):
+        if row.skill_id in levels:
+            row.level = levels.pop(row.skill_id)
+        else:
+            employee.skills.remove(row)
+    employee.skills.extend(EmployeeSkill(skill_id=skill_id, level=level) for skill_id, level in levels.items())
+
+
+def _set_channel_limits(employee: Employee, limits: dict[Channel, int]) -> None:
+    for row in list(employee.channel_limits):
+        if row.channel in limits:
+            row.max_concurrent_tickets = limits.pop(row.channel)
+        else:
+            employee.channel_limits.remove(row)
+    employee.channel_limits.extend(EmployeeChannelLimit(channel=channel, max_concurrent_tickets=limit)
+                                   for channel, limit in limits.items())

@@ -30,6 +30,7 @@ PAGES = [
     # Managers decide requests there; planners (roster.edit) post open shifts.
     ("views/approvals.py", "Approvals", ":material/approval:", "roster.edit"),
     ("views/sla_report.py", "SLA report", ":material/monitoring:", "sla.view"),
+    ("views/team.py", "Team", ":material/groups:", "desk.manage"),
     ("views/forecast.py", "Forecast", ":material/insights:", "forecast.view"),
 ]
 

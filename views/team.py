@@ -1,0 +1,132 @@
+"""Team (managers): the people of the team in one table (skills and levels, the contract limits the roster
+solver applies, routing limits per channel, active), and a form to change one employee or add one.
+
+Until this page, only the demo seed set these. The rules (ranges, unique names, the team's skills) live in
+`shiftdesk.services.team_admin`; this page draws and forwards, and shows a refusal as the service words it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from shiftdesk.services import team_admin
+from shiftdesk.services.team_admin import CHANNELS, FLAGS, MAX_OPEN_TICKETS, NUMBERS, EmployeeDetails
+from views.ui import db, page_team, page_user, run_action
+
+FLASH_KEY = "team_flash"
+NEW = 0  # the employee choice that adds one (employee ids start at 1)
+# A channel's own limit: a selectbox, since a number input cannot be emptied back to "shared" once it holds a
+# number (Streamlit returns its initial value instead).
+LIMIT_CHOICES: list[int | None] = [None, *range(MAX_OPEN_TICKETS + 1)]
+CONTRACT = ("min_minutes_per_week", "max_minutes_per_week", "max_consecutive_days", "min_consecutive_days_off",
+            "min_rest_minutes", "max_nights_per_week")
+
+user = page_user("desk.manage")
+with db() as session:
+    team_id = page_team(session)
+    people = team_admin.team_people(session, user, team_id)
+members = {m.id: m.details for m in people.members}
+
+
+def limits_text(details: EmployeeDetails) -> str:
+    """Routing limits as routing applies them: each channel's own limit, then the number the others share."""
+    own = [f"{c} {details.channel_limits[c] or 'never'}" for c in CHANNELS if c in details.channel_limits]
+    rest = "others share" if own else "all channels share"
+    return " · ".join([*own, f"{rest} {details.max_concurrent_tickets}"])
+
+
+def people_table() -> None:
+    frame = pd.DataFrame([{
+        "Name": d.name, "Active": d.active,
+        "Skills (level)": ", ".join(f"{code} {level}" for code, level in d.skills.items()),
+        "Min min/week": d.min_minutes_per_week, "Max min/week": d.max_minutes_per_week,
+        "Max days in a row": d.max_consecutive_days, "Min days off": d.min_consecutive_days_off,
+        "Min rest (min)": d.min_rest_minutes, "Nights": d.may_work_nights, "Max nights/week": d.max_nights_per_week,
+        "Routing limits (open tickets at once)": limits_text(d),
+    } for d in members.values()])
+    st.container(key="people").dataframe(frame, hide_index=True, column_config={
+        "Skills (level)": st.column_config.TextColumn(width="medium", help="Level 1 (can do it) to 5"),
+        "Min min/week": st.column_config.NumberColumn(help="Contract: minutes the roster gives at least each week"),
+        "Max min/week": st.column_config.NumberColumn(help="Contract: minutes the roster gives at most each week"),
+        "Nights": st.column_config.CheckboxColumn(help="Night shifts allowed"),
+        "Routing limits (open tickets at once)": st.column_config.TextColumn(
+            width="large", help="A channel's own limit (never: not routed that channel); the other channels share "
+                                "one number"),
+    })
+
+
+def limit_label(limit: int | None) -> str:
+    return "shared" if limit is None else "never" if limit == 0 else str(limit)
+
+
+def key(employee_id: int, field: str) -> str:
+    return f"team_{employee_id}_{field}"
+
+
+def form_keys(employee_id: int) -> tuple[str, ...]:
+    fields = ("name", *FLAGS, *NUMBERS, *(f"skill_{code}" for code in people.skills),
+              *(f"limit_{c}" for c in CHANNELS))
+    return tuple(key(employee_id, field) for field in fields)
+
+
+def label(field: str) -> str:
+    return NUMBERS[field][0].capitalize()
+
+
+def employee_form(employee_id: int, details: EmployeeDetails) -> None:
+    """One employee's details in a form; saving sends them all to the service in one transaction."""
+    with st.form(f"team_form_{employee_id}"):
+        name_col, active_col = st.columns([3, 1], vertical_alignment="bottom")
+        name = name_col.text_input("Name", details.name, key=key(employee_id, "name"))
+        active = active_col.checkbox("Active (rostered and routed)", details.active, key=key(employee_id, "active"))
+        st.markdown("**Skills**")
+        levels = {}
+        for column, (code, skill_name) in zip(st.columns(len(people.skills) or 1), people.skills.items()):
+            levels[code] = column.selectbox(code, range(6), index=details.skills.get(code, 0), help=skill_name,
+                                            key=key(employee_id, f"skill_{code}"),
+                                            format_func=lambda level: f"level {level}" if level else "—")
+        st.markdown("**Contract** (the roster's labour rules)")
+        numbers = {}
+        for column, field in zip(st.columns(len(CONTRACT)), CONTRACT):
+            numbers[field] = column.number_input(label(field), value=getattr(details, field), step=1,
+                                                 key=key(employee_id, field))
+        nights = st.checkbox("Nights allowed", details.may_work_nights, key=key(employee_id, "may_work_nights"))
+        st.markdown("**Routing limits** (open tickets at once)")
+        shared_col, *channel_cols = st.columns(1 + len(CHANNELS))
+        numbers["max_concurrent_tickets"] = shared_col.number_input(
+            label("max_concurrent_tickets"), value=details.max_concurrent_tickets, step=1,
+            key=key(employee_id, "max_concurrent_tickets"), help="For every channel without a limit of its own")
+        limits = {}
+        for column, channel in zip(channel_cols, CHANNELS):
+            limits[channel] = column.selectbox(
+                channel, LIMIT_CHOICES, index=LIMIT_CHOICES.index(details.channel_limits.get(channel)),
+                key=key(employee_id, f"limit_{channel}"), format_func=limit_label,
+                help="Shared: counts against the shared limit with the other such channels; never: not routed "
+                     "this channel")
+        adding = employee_id == NEW
+        submitted = st.form_submit_button("Add employee" if adding else "Save", type="primary",
+                                          icon=":material/person_add:" if adding else ":material/save:")
+    if submitted:
+        wanted = EmployeeDetails(
+            name=name, skills={code: level for code, level in levels.items() if level}, may_work_nights=nights,
+            channel_limits={c: n for c, n in limits.items() if n is not None}, active=active, **numbers,
+        )
+        done = f"Added {wanted.name.strip()}." if adding else f"Saved {wanted.name.strip()}."
+        run_action(user, FLASH_KEY, lambda session, user, _now: team_admin.save_employee(
+            session, user, team_id, None if adding else employee_id, wanted), done, clear=form_keys(employee_id))
+
+
+st.title("Team")
+if flash := st.session_state.pop(FLASH_KEY, None):
+    st.success(flash)
+active_count = sum(d.active for d in members.values())
+st.caption(f"{people.team} · {active_count} active of {len(members)} employees · skills: "
+           + ", ".join(people.skills))
+people_table()
+st.subheader("Change or add an employee")
+chosen = st.selectbox("Employee", [NEW, *members], index=None, key="team_pick",
+                      placeholder="Choose an employee to change, or add one",
+                      format_func=lambda i: "New employee" if i == NEW else members[i].name)
+if chosen is not None:
+    employee_form(chosen, people.new if chosen == NEW else members[chosen])

@@ -31,8 +31,9 @@ AFTER_CLOSURE = "after_closure"
 # The business day before a public holiday (Israel's holiday eves run like a Friday).
 HOLIDAY_EVE = "holiday_eve"
 # With `--holidays auto`, a holiday of the country the history has never shown on
-# an open weekday: forecast as an ordinary day (the desk may well open), with the
-# wider bands of special days.
+# an open weekday, when the country's holidays the history does show mostly ran
+# normally: forecast as an ordinary day, with the wider bands of special days.
+# (When the seen ones mostly ran quiet, an unseen one is a HOLIDAY, closed by analogy.)
 UNSEEN_HOLIDAY = "unseen_holiday"
 ONE_DAY = timedelta(days=1)
 # `--holidays auto`: the public holidays of the country the site's zone lies in.
@@ -93,11 +94,14 @@ class DayCalendar:
     makeup_weekday: int = 0
     # The country came from the zone (`--holidays auto`): `confirmed_by` checks it against a history.
     holiday_auto: bool = False
-    # Set by `confirmed_by`: the holiday names the history showed quiet (only these
-    # close the desk) and those it showed open (ordinary days); other names are
-    # UNSEEN_HOLIDAY. None: every holiday of the country closes (an explicit code).
+    # Set by `confirmed_by`: the holiday names the history showed quiet (these close
+    # the desk) and those it showed open (ordinary days). None: every holiday of the
+    # country closes (an explicit code).
     confirmed_holidays: frozenset[str] | None = None
     open_holidays: frozenset[str] = frozenset()
+    # Set by `confirmed_by`: a holiday seen in neither set closes the desk (HOLIDAY) when
+    # the seen ones mostly ran quiet or none was seen; else it is an UNSEEN_HOLIDAY.
+    unseen_closed: bool = False
     _years: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -128,9 +132,10 @@ class DayCalendar:
         code = self.holiday_country.upper()
         names, ratios = holiday_day_ratios(y, self)
         if len(ratios) == 0:
-            return replace(self, confirmed_holidays=frozenset()), (
-                f"holidays: {code} (the zone's country) not applied: no past holiday on an open weekday in the history "
-                f"to check, so each is forecast as an ordinary day with wide bands; --holidays {code} closes them"
+            # Nothing to judge by: as the aggregate rule before per-name decisions, the country's holidays close.
+            return replace(self, confirmed_holidays=frozenset(), unseen_closed=True), (
+                f"holidays: {code} (the zone's country; no past holiday on an open weekday in the history to check, "
+                f"so every {code} holiday is forecast closed, as --holidays {code} would; --holidays none keeps them open)"
             )
         share = float(np.median(ratios))
         seen = f"{len(ratios)} past {code} holidays on open weekdays ran at {share:.0%} of a normal day (median)"
@@ -139,12 +144,57 @@ class DayCalendar:
         by_name = pd.Series(ratios).groupby(names).median()
         quiet = frozenset(by_name.index[by_name <= AUTO_AGREE_SHARE])
         busy = frozenset(by_name.index[by_name > AUTO_AGREE_SHARE])
-        calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy)
+        # A holiday the history never shows follows the seen ones, counted by name: a strict
+        # majority of quiet names closes it; a tie leaves it open (wrongly closed costs more).
+        unseen_closed = len(quiet) > len(busy)
+        calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy, unseen_closed=unseen_closed)
+        closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
         opened = f"; open as usual on {', '.join(sorted(busy))}, so those stay ordinary days" if busy else ""
-        return calendar, (
-            f"holidays: {code} (the zone's country; {seen}{opened}; a holiday the history never shows on an open "
-            f"weekday is forecast as an ordinary day with wide bands, --holidays {code} closes it)"
+        analogy = (
+            f"forecast closed by analogy, as {len(quiet)} of the {len(by_name)} seen holidays ran quiet"
+            if unseen_closed else
+            f"forecast as an ordinary day with the special-day band by analogy, as {len(busy)} of the "
+            f"{len(by_name)} seen holidays ran normally"
         )
+        return calendar, (
+            f"holidays: {code} (the zone's country; {seen}{closed}{opened}; a holiday the history never shows on an "
+            f"open weekday is {analogy}; --holidays {code} closes every holiday)"
+        )
+
+    def holiday_decision(self, names: frozenset[str]) -> tuple[str, str]:
+        """The label (HOLIDAY, UNSEEN_HOLIDAY or '') of a day with these holiday names, and why.
+
+        An explicit country closes every holiday. With `--holidays auto` a name
+        the history showed quiet closes the desk and one it showed open stays
+        ordinary; a name it never showed follows the country's seen names
+        (closed if most ran quiet, or if none was seen), because a desk that
+        shut on the holidays it met will most likely shut on the next one too.
+        """
+        if self.confirmed_holidays is None:
+            return HOLIDAY, "closed (explicit country)"
+        if names & self.confirmed_holidays:
+            return HOLIDAY, "closed: seen quiet in the history"
+        if names <= self.open_holidays:
+            return "", "open: seen open as usual in the history"
+        if not (self.confirmed_holidays or self.open_holidays):
+            return HOLIDAY, "closed: no holiday of the country seen in the history"
+        if self.unseen_closed:
+            return HOLIDAY, "closed by analogy: never seen, most seen holidays ran quiet"
+        return UNSEEN_HOLIDAY, "open by analogy: never seen, most seen holidays ran normally"
+
+    def holiday_decisions(self, days: pd.DatetimeIndex) -> str:
+        """With `--holidays auto`: each holiday among `days` (a forecast's dates) and whether it is
+        closed or open because it was seen so or by analogy with the seen ones; '' when there is none."""
+        if not self.holiday_auto or not self.holiday_country or self.confirmed_holidays is None or not len(days):
+            return ""
+        plain = sorted({d.date() for d in days})
+        table = self._holidays(tuple(sorted({d.year for d in plain})))
+        parts = []
+        for day in plain:
+            if day in table:
+                names = holiday_names(table, day)
+                parts.append(f"{day:%Y-%m-%d} {' / '.join(sorted(names))} {self.holiday_decision(names)[1]}")
+        return f"holidays in the forecast: {'; '.join(parts)}" if parts else ""
 
     @cached_property
     def quiet_weekday(self) -> int:
@@ -178,15 +228,8 @@ class DayCalendar:
             workdays, weekend = table.weekend_workdays, set(table.weekend)
 
             def kind(day: date) -> str:
-                """HOLIDAY, UNSEEN_HOLIDAY or '' (not a holiday, or one the history showed open)."""
-                if day not in table:
-                    return ""
-                if self.confirmed_holidays is None:
-                    return HOLIDAY
-                names = holiday_names(table, day)
-                if names & self.confirmed_holidays:
-                    return HOLIDAY
-                return "" if names <= self.open_holidays else UNSEEN_HOLIDAY
+                """HOLIDAY, UNSEEN_HOLIDAY or '' (not a holiday, or one kept open)."""
+                return self.holiday_decision(holiday_names(table, day))[0] if day in table else ""
 
             def off(day: date) -> bool:
                 return kind(day) == HOLIDAY and day not in workdays

@@ -138,7 +138,7 @@ def _forecast_queue(
     candidates = auto_candidates(calendar) if auto else [
         SeasonalNaive(calendar), HistoricAverage(calendar), *([] if model in ("seasonal_naive", "historic_average") else [MODELS[model](calendar)])
     ]
-    notes: list[str] = [holiday_note] if holiday_note else []
+    notes: list[str] = [note for note in (holiday_note, calendar.holiday_decisions(days)) if note]
     history_weeks = (local_dates(y.index)[-1] - local_dates(y.index)[0]).days // 7
     weeks = min(weeks, history_weeks - 2)
     if weeks >= 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,15 +57,21 @@ def test_holiday_eve_and_the_first_business_day_after_are_labelled():
     assert us.tolist() == ["", "", "", HOLIDAY, AFTER_CLOSURE]
 
 
-def _israeli_desk(weeks: int, quiet_holidays: bool, start: str = "1999-03-07") -> pd.Series:
-    """A 24x7 Sunday-Thursday desk in Jerusalem, hourly, from `start`; Friday half and Saturday a tenth."""
+def _israeli_desk(weeks: int, quiet_holidays: bool | set[str], start: str = "1999-03-07") -> pd.Series:
+    """A 24x7 Sunday-Thursday desk in Jerusalem, hourly, from `start`; Friday half and Saturday a tenth.
+
+    `quiet_holidays`: every Israeli holiday runs at a tenth of its weekday (True), none does (False),
+    or only the holidays of these names do."""
     y = weekly_pattern_series(weeks=weeks, zone="Asia/Jerusalem", start=start, seed=None)
     weekday = y.index.dayofweek
     y = y * np.where(weekday == 4, 0.5, np.where(weekday == 5, 0.1, 1.0))
     if quiet_holidays:
-        table = DayCalendar("IL")
-        labels = pd.Series(table.labels(pd.DatetimeIndex(y.index.tz_localize(None).normalize())), index=y.index)
-        y = y.where(labels != HOLIDAY, y * 0.1)
+        local_days = y.index.tz_localize(None).normalize()
+        quiet = DayCalendar("IL").labels(pd.DatetimeIndex(local_days)) == HOLIDAY
+        if quiet_holidays is not True:
+            table = holidays_lib.country_holidays("IL", years=sorted(set(local_days.year)))
+            quiet &= np.array([bool(set(table.get_list(d)) & quiet_holidays) for d in local_days])
+        y = y.where(~quiet, y * 0.1)
     return y
 
 
@@ -108,12 +115,33 @@ def test_service_default_from_zone_closes_a_holiday_the_history_showed_quiet():
     assert by_day[YOM_KIPPUR] < 0.3 * by_day[date(1999, 9, 21)]
 
 
-def test_service_default_forecasts_a_holiday_the_history_never_showed_as_an_ordinary_day():
-    """Pesach, Independence Day and Shavuot ran quiet, but Yom Kippur is not in the history: the desk may open on it."""
-    unseen = _israeli_desk(weeks=26, quiet_holidays=True)
+def test_a_holiday_the_history_never_showed_is_closed_when_the_seen_ones_ran_quiet():
+    """Pesach, its seventh day, Independence Day, Shavuot and Rosh Hashanah ran quiet; Yom Kippur is not in
+    the history, so it follows them: closed by analogy, and the note says so."""
+    unseen = _israeli_desk(weeks=28, quiet_holidays=True)  # 7 March - 18 September 1999
     by_day, notes = _auto_week_from_yom_kippur(unseen)
-    assert any("never shows on an open weekday is forecast as an ordinary day" in note for note in notes)
+    assert any("never shows on an open weekday is forecast closed by analogy, as 5 of the 5" in note for note in notes)
+    assert any("1999-09-20 Yom Kippur closed by analogy" in note for note in notes)
+    assert by_day[YOM_KIPPUR] < 0.3 * by_day[date(1999, 9, 21)]
+
+
+def test_a_holiday_the_history_never_showed_stays_open_when_the_seen_ones_ran_normally():
+    """Only Pesach and Rosh Hashanah (Saturday and Sunday 11-12 September) ran quiet; its seventh day,
+    Independence Day and Shavuot ran normally. Yom Kippur follows the majority of names: an ordinary day."""
+    y = _israeli_desk(weeks=28, quiet_holidays={"Pesach", "Rosh Hashanah"})  # 7 March - 18 September 1999
+    by_day, notes = _auto_week_from_yom_kippur(y)
+    assert any("holidays: IL (the zone's country" in note and "closed as seen quiet: Pesach, Rosh Hashanah" in note
+               for note in notes)  # 3 of 6 days quiet: the country is kept
+    assert any("1999-09-20 Yom Kippur open by analogy" in note for note in notes)
     assert by_day[YOM_KIPPUR] > 0.8 * by_day[date(1999, 9, 21)]
+
+
+def test_with_no_holiday_seen_every_holiday_closes_as_before_per_name_decisions():
+    """A history with no holiday on an open weekday gives nothing to follow: the zone's country closes them all."""
+    y = _israeli_desk(weeks=8, quiet_holidays=False, start="1999-06-06")  # June-July 1999: no Israeli holiday
+    calendar, note = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(y)
+    assert "no past holiday on an open weekday" in note and "forecast closed" in note
+    assert calendar.labels(pd.DatetimeIndex([YOM_KIPPUR])).tolist() == [HOLIDAY]
 
 
 def test_a_holiday_the_history_showed_open_stays_an_ordinary_day():

@@ -66,5 +66,6 @@ else:
     with st.sidebar:
         st.caption(f"{user.display_name} · {user.role.value}")
         st.button("Sign out", on_click=logout, icon=":material/logout:")
-    navigation = st.navigation(pages)
+    # Expanded: a manager holds more than twelve pages, and Streamlit would hide the rest behind "View more".
+    navigation = st.navigation(pages, expanded=True)
 navigation.run()

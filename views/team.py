@@ -15,6 +15,8 @@ from shiftdesk.services.team_admin import CHANNELS, FLAGS, MAX_OPEN_TICKETS, NUM
 from views.ui import db, page_team, page_user, run_action
 
 FLASH_KEY = "team_flash"
+ROW_HEIGHT = 65  # px: Streamlit wraps text only in rows taller than 4rem (64 px)
+VISIBLE_ROWS = 9  # the table scrolls beyond these, keeping the form in view
 NEW = 0  # the employee choice that adds one (employee ids start at 1)
 # A channel's own limit: a selectbox, since a number input cannot be emptied back to "shared" once it holds a
 # number (Streamlit returns its initial value instead).
@@ -32,27 +34,36 @@ members = {m.id: m.details for m in people.members}
 def limits_text(details: EmployeeDetails) -> str:
     """Routing limits as routing applies them: each channel's own limit, then the number the others share."""
     own = [f"{c} {details.channel_limits[c] or 'never'}" for c in CHANNELS if c in details.channel_limits]
-    rest = "others share" if own else "all channels share"
+    rest = "others" if own else "all channels"
     return " · ".join([*own, f"{rest} {details.max_concurrent_tickets}"])
 
 
 def people_table() -> None:
+    """One row per employee, narrow enough to show every column: ranges and limits are written out as text."""
     frame = pd.DataFrame([{
         "Name": d.name, "Active": d.active,
         "Skills (level)": ", ".join(f"{code} {level}" for code, level in d.skills.items()),
-        "Min min/week": d.min_minutes_per_week, "Max min/week": d.max_minutes_per_week,
-        "Max days in a row": d.max_consecutive_days, "Min days off": d.min_consecutive_days_off,
-        "Min rest (min)": d.min_rest_minutes, "Nights": d.may_work_nights, "Max nights/week": d.max_nights_per_week,
-        "Routing limits (open tickets at once)": limits_text(d),
+        "Minutes/week": f"{d.min_minutes_per_week}–{d.max_minutes_per_week}",
+        "Days on": d.max_consecutive_days, "Days off": d.min_consecutive_days_off, "Rest": d.min_rest_minutes,
+        "Nights": f"{d.max_nights_per_week}/week" if d.may_work_nights else "no",
+        "Routing limits": limits_text(d),
     } for d in members.values()])
-    st.container(key="people").dataframe(frame, hide_index=True, column_config={
-        "Skills (level)": st.column_config.TextColumn(width="medium", help="Level 1 (can do it) to 5"),
-        "Min min/week": st.column_config.NumberColumn(help="Contract: minutes the roster gives at least each week"),
-        "Max min/week": st.column_config.NumberColumn(help="Contract: minutes the roster gives at most each week"),
-        "Nights": st.column_config.CheckboxColumn(help="Night shifts allowed"),
-        "Routing limits (open tickets at once)": st.column_config.TextColumn(
-            width="large", help="A channel's own limit (never: not routed that channel); the other channels share "
-                                "one number"),
+    # Widths add up to the page's width at 1400 px, so every column shows without scrolling sideways; rows are
+    # tall enough for a long skill list to wrap onto a second line.
+    st.container(key="people").dataframe(frame, hide_index=True, row_height=ROW_HEIGHT,
+                                         height=ROW_HEIGHT * VISIBLE_ROWS + 40, column_config={
+        "Name": st.column_config.TextColumn(width=90),
+        "Active": st.column_config.CheckboxColumn(width=45),
+        "Skills (level)": st.column_config.TextColumn(width=175, help="Level 1 (can do it) to 5"),
+        "Minutes/week": st.column_config.TextColumn(width=95, help="Contract: minutes the roster gives each week, "
+                                                                   "at least–at most"),
+        "Days on": st.column_config.NumberColumn(width=55, help="Contract: most working days in a row"),
+        "Days off": st.column_config.NumberColumn(width=60, help="Contract: fewest days off in a row"),
+        "Rest": st.column_config.NumberColumn(width=50, help="Contract: least minutes of rest between two shifts"),
+        "Nights": st.column_config.TextColumn(width=60, help="Contract: most night shifts a week, or none"),
+        "Routing limits": st.column_config.TextColumn(
+            width=310, help="Open tickets at once: a channel's own limit (never: not routed that channel), then the "
+                            "number the other channels share"),
     })
 
 
@@ -96,7 +107,7 @@ def employee_form(employee_id: int, details: EmployeeDetails) -> None:
         shared_col, *channel_cols = st.columns(1 + len(CHANNELS))
         numbers["max_concurrent_tickets"] = shared_col.number_input(
             label("max_concurrent_tickets"), value=details.max_concurrent_tickets, step=1,
-            key=key(employee_id, "max_concurrent_tickets"), help="For every channel without a limit of its own")
+            key=key(employee_id, "max_concurrent_tickets"), help="Open tickets at once over every channel marked shared")
         limits = {}
         for column, channel in zip(channel_cols, CHANNELS):
             limits[channel] = column.selectbox(

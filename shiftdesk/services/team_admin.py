@@ -38,9 +38,9 @@ NUMBERS: dict[str, tuple[str, int, int]] = {
     "max_minutes_per_week": ("max minutes per week", 0, WEEK_MINUTES),
     "max_consecutive_days": ("max days in a row", 1, 7),
     "min_consecutive_days_off": ("min days off in a row", 0, 6),
-    "min_rest_minutes": ("min rest minutes between shifts", 0, 24 * 60),
+    "min_rest_minutes": ("min rest minutes", 0, 24 * 60),
     "max_nights_per_week": ("max nights per week", 0, 7),
-    "max_concurrent_tickets": ("shared open-ticket limit", 0, MAX_OPEN_TICKETS),
+    "max_concurrent_tickets": ("shared limit", 0, MAX_OPEN_TICKETS),
 }
 FLAGS = {"may_work_nights": "nights allowed", "active": "active"}
 

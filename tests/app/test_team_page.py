@@ -50,12 +50,13 @@ def test_the_manager_sees_every_employee_with_skills_contract_and_limits(open_pa
         skills = sorted(li_na.skills, key=lambda s: -s.level)
     row = table.loc["Li Na"]
     assert row["Skills (level)"] == ", ".join(f"{s.skill.code} {s.level}" for s in skills)
-    assert (row["Min min/week"], row["Max min/week"], row["Max nights/week"], row["Nights"], row["Active"]) == (
-        li_na.min_minutes_per_week, li_na.max_minutes_per_week, li_na.max_nights_per_week, li_na.may_work_nights,
-        True)
+    nights = f"{li_na.max_nights_per_week}/week" if li_na.may_work_nights else "no"
+    assert (row["Minutes/week"], row["Days on"], row["Rest"], row["Nights"], row["Active"]) == (
+        f"{li_na.min_minutes_per_week}–{li_na.max_minutes_per_week}", li_na.max_consecutive_days,
+        li_na.min_rest_minutes, nights, True)
     assert limits == {"phone": 1, "chat": 3, "email": 10, "webform": 10}  # the demo's limits, API and internal share
-    assert row["Routing limits (open tickets at once)"] == \
-        f"phone 1 · chat 3 · email 10 · webform 10 · others share {li_na.max_concurrent_tickets}"
+    assert row["Routing limits"] == \
+        f"phone 1 · chat 3 · email 10 · webform 10 · others {li_na.max_concurrent_tickets}"
 
 
 def test_the_manager_changes_an_employee(open_page, database) -> None:
@@ -80,7 +81,7 @@ def test_the_manager_changes_an_employee(open_page, database) -> None:
             "chat": 2, "email": 10, "webform": 10, "api": 0}
         assert (stored.min_rest_minutes, stored.max_concurrent_tickets, stored.active) == (720, 4, False)
     row = at.get_by_key("people").dataframe[0].value.set_index("Name").loc["Li Na"]
-    assert row["Routing limits (open tickets at once)"] == "chat 2 · email 10 · webform 10 · api never · others share 4"
+    assert row["Routing limits"] == "chat 2 · email 10 · webform 10 · api never · others 4"
     assert not row["Active"]
 
 
@@ -95,7 +96,7 @@ def test_a_refused_change_is_shown_stores_nothing_and_keeps_the_form(open_page, 
     at.selectbox(key=f"team_{employee_id}_limit_chat").select_index(0)
     at = _submit(at, "Save")
     assert [e.value for e in at.error] == [
-        f"Wang Wei: shared open-ticket limit is -1: it cannot be negative; min minutes per week "
+        f"Wang Wei: shared limit is -1: it cannot be negative; min minutes per week "
         f"{before.max_minutes_per_week + 60} is above max minutes per week {before.max_minutes_per_week}"]
     assert not at.success
     assert at.number_input(key=f"team_{employee_id}_max_concurrent_tickets").value == -1

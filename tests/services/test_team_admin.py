@@ -106,7 +106,7 @@ REFUSED = [
     ({"min_minutes_per_week": 2000, "max_minutes_per_week": 1920},
      "Li Na: min minutes per week 2000 is above max minutes per week 1920"),
     ({"channel_limits": {"chat": -1}}, "Li Na: chat limit is -1: it cannot be negative"),
-    ({"max_concurrent_tickets": -2}, "Li Na: shared open-ticket limit is -2: it cannot be negative"),
+    ({"max_concurrent_tickets": -2}, "Li Na: shared limit is -2: it cannot be negative"),
     ({"channel_limits": {"email": 500}}, "Li Na: email limit is 500: it must be between 0 and 100"),
     ({"channel_limits": {"fax": 1}}, "Li Na: unknown channel 'fax' (channels: phone, chat, email, webform, api, "
                                      "internal)"),
@@ -118,7 +118,7 @@ REFUSED = [
     ({"name": "   "}, "Li Na: name is empty"),
     ({"name": "x" * 101}, "Li Na: name is longer than 100 characters"),
     ({"max_consecutive_days": 0}, "Li Na: max days in a row is 0: it must be between 1 and 7"),
-    ({"min_rest_minutes": -60}, "Li Na: min rest minutes between shifts is -60: it cannot be negative"),
+    ({"min_rest_minutes": -60}, "Li Na: min rest minutes is -60: it cannot be negative"),
     ({"max_nights_per_week": 8}, "Li Na: max nights per week is 8: it must be between 0 and 7"),
     ({"max_minutes_per_week": 2.5}, "Li Na: max minutes per week must be a whole number, not '2.5'"),
     ({"active": None}, "Li Na: active must be yes or no"),

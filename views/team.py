@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from shiftdesk.services import team_admin
-from shiftdesk.services.team_admin import CHANNELS, FLAGS, MAX_OPEN_TICKETS, NUMBERS, EmployeeDetails
+from shiftdesk.services.team_admin import CHANNELS, FLAGS, LEVELS, MAX_OPEN_TICKETS, NUMBERS, EmployeeDetails
 from views.ui import db, page_team, page_user, run_action
 
 FLASH_KEY = "team_flash"
@@ -94,8 +94,8 @@ def employee_form(employee_id: int, details: EmployeeDetails) -> None:
         st.markdown("**Skills**")
         levels = {}
         for column, (code, skill_name) in zip(st.columns(len(people.skills) or 1), people.skills.items()):
-            levels[code] = column.selectbox(code, range(6), index=details.skills.get(code, 0), help=skill_name,
-                                            key=key(employee_id, f"skill_{code}"),
+            levels[code] = column.selectbox(code, range(LEVELS[1] + 1), index=details.skills.get(code, 0),
+                                            help=skill_name, key=key(employee_id, f"skill_{code}"),
                                             format_func=lambda level: f"level {level}" if level else "—")
         st.markdown("**Contract** (the roster's labour rules)")
         numbers = {}
@@ -107,7 +107,7 @@ def employee_form(employee_id: int, details: EmployeeDetails) -> None:
         shared_col, *channel_cols = st.columns(1 + len(CHANNELS))
         numbers["max_concurrent_tickets"] = shared_col.number_input(
             label("max_concurrent_tickets"), value=details.max_concurrent_tickets, step=1,
-            key=key(employee_id, "max_concurrent_tickets"), help="Open tickets at once over every channel marked shared")
+            key=key(employee_id, "max_concurrent_tickets"), help="Open tickets at once over the channels marked shared")
         limits = {}
         for column, channel in zip(channel_cols, CHANNELS):
             limits[channel] = column.selectbox(

@@ -109,7 +109,7 @@ def save_employee(session: Session, user: CurrentUser, team_id: int, employee_id
     skills = {s.code: s for s in staff.team_skills(session, team_id)}
     name = " ".join(details.name.split())
     who = employee.name if employee is not None else f"new employee {name}".rstrip()
-    taken = {e.name.casefold() for e in members if e is not employee}
+    taken = {" ".join(e.name.split()).casefold() for e in members if e is not employee}
     problems = _problems(details, name, taken, team.name, sorted(skills))
     if problems:
         raise UserError(f"{who}: " + "; ".join(problems))

@@ -13,8 +13,9 @@
    relaxation keeps working on the whole model beside the neighbourhoods:
    it raises the bound and sometimes proves optimality.
 3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
-   everyone over a window of days, or of some employees over a fortnight;
-   pin the rest to the incumbent and let CP-SAT re-optimise. Sub-models come
+   everyone over a window of days, of some employees over a fortnight, or
+   of everyone on a few weekdays across the horizon; pin the rest to the
+   incumbent and let CP-SAT re-optimise. Sub-models come
    from the same builder (fixed cells are constants), so their objective is
    the full objective. Sizes adapt: grow after a quick optimal sub-solve,
    shrink after a timeout, and grow further while the search is stuck.
@@ -28,7 +29,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,7 +45,7 @@ from rostering.validate import validate
 # built up front when a constructed roster is already feasible: building and
 # presolving it would eat the time limit (Curtois Instance24 is 1.7 M).
 FULL_MODEL_MAX_CELLS = 250_000
-CONSTRUCT_SWEEP_SHARE = 0.3  # at most, of the time left, for exact per-person sweeps
+CONSTRUCT_SWEEP_SHARE = 0.1  # at most, of the time left, for exact per-person sweeps
 SWEEP_MIN_GAIN = 0.01  # another sweep only if the last one cut the cost by 1%
 # CP-SAT's portfolio alone first only where it can prove optimality soon
 PORTFOLIO_MAX_CELLS = 2_000
@@ -330,7 +331,9 @@ class Search:
         proportion to their recent gain per second, so the search leans on
         what pays for this problem.
         """
-        size = {kind: NEIGHBOURHOOD_START_CELLS for kind in ("employees", "window", "block")}
+        # weekdays across the horizon only trade between weeks when there are several
+        kinds = ("employees", "window", "block") + (("weekdays",) if self.problem.num_days >= 14 else ())
+        size = {kind: NEIGHBOURHOOD_START_CELLS for kind in kinds}
         gain = {kind: 1.0 for kind in size}  # smoothed cost gain per second
         shared = {"overhead": 0.0, "stall": 0.0}
         workers = [threading.Thread(target=self._improve_loop, args=(size, gain, shared, t),
@@ -390,15 +393,19 @@ class Search:
                     size[kind] = max(1.0, size[kind] / 1.2)
 
     def _neighbourhood(self, rng: random.Random, kind: str, cells: float,
-                       employees: list[str]) -> dict[str, range]:
+                       employees: list[str]) -> dict[str, Sequence[int]]:
         """About `cells` free (employee, day) cells: some employees over the
         whole horizon ("employees": horizon totals and weekends then move
         freely; over four weeks of eight they hardly can), everyone over a
-        few days ("window"), or some employees over a fortnight ("block"). Half the time the days are
+        few days ("window"), some employees over a fortnight ("block"), or
+        everyone on a few weekdays across the horizon ("weekdays", see
+        `_weekdays`). Half the time the days are
         centred on a day drawn by its cost in the incumbent, and half the
         time the employees are related: they share shift types and skills
         with a first one drawn at random, so they can trade shifts."""
         n_emp, n_days = len(employees), self.problem.num_days
+        if kind == "weekdays":
+            return self._weekdays(rng, cells, employees)
         if kind == "window":
             width, count = max(1, min(n_days, round(cells / n_emp))), n_emp
         else:
@@ -418,6 +425,40 @@ class Search:
         else:
             chosen = rng.sample(employees, count)
         return {e: window for e in chosen}
+
+    def _weekdays(self, rng: random.Random, cells: float,
+                  employees: list[str]) -> dict[str, Sequence[int]]:
+        """Everyone on `k` weekdays in every week of the horizon: the move
+        that gets out of the local optima the contiguous kinds leave, where
+        one person must give up a Saturday night in week 1 so another can
+        take one in week 3 within their horizon totals, weekend limits and
+        per-type maxima. Long horizons (or very many people) get a window
+        of weeks (and then related people) so the size stays about `cells`.
+        Half the time one weekday is that of a costly day."""
+        n_emp, n_days = len(employees), self.problem.num_days
+        weeks = max(1, n_days // 7)
+        per_person = cells / n_emp
+        k = max(1, min(7, round(per_person / weeks)))
+        span = min(weeks, max(2, round(per_person / k)))  # weeks
+        count = max(1, min(n_emp, round(cells / (k * span))))
+        chosen_days = rng.sample(range(7), k)
+        days, weights = self.hot_days()
+        hot = rng.choices(days, weights)[0] if days and rng.random() < 0.5 else None
+        weekday = self.problem.start_date.weekday()
+        if hot is not None and (hot + weekday) % 7 not in chosen_days:
+            chosen_days[0] = (hot + weekday) % 7
+        first_week = rng.randrange(0, weeks - span + 1) if hot is None else \
+            min(max(0, hot // 7 - span // 2), weeks - span)
+        # the last window also takes the days after the last full week
+        window = range(7 * first_week, 7 * (first_week + span) if first_week + span < weeks else n_days)
+        free_days = [d for d in window if (d + weekday) % 7 in chosen_days]
+        if count == n_emp:
+            chosen = employees
+        elif rng.random() < 0.5:
+            chosen = self._related(rng, employees, count)
+        else:
+            chosen = rng.sample(employees, count)
+        return {e: free_days for e in chosen}
 
     def _related(self, rng: random.Random, employees: list[str], count: int) -> list[str]:
         """A random employee and `count - 1` others drawn in proportion to

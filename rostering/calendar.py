@@ -216,7 +216,9 @@ class Calendar:
             | {nm.skill for nm in problem.rules.night_minimums}
         )
         self.ledger: dict[EmployeeId, LedgerEntry] = dict(problem.ledger)
-        self._forbids: dict[tuple[int, ShiftTypeId], frozenset[tuple[int, ShiftTypeId]]] = {}
+        self._forbids: dict[tuple[int, ShiftTypeId, int], frozenset[tuple[int, ShiftTypeId]]] = {}
+        self._conflicts: dict[int, dict[tuple[int, ShiftTypeId], list[Conflict]]] = {}
+        self._conflict_groups: dict[int, dict[int, list[tuple[str, int, frozenset, frozenset]]]] = {}
 
     # ---- validation helpers -------------------------------------------------
 
@@ -410,24 +412,36 @@ class Calendar:
 
     # ---- shift conflicts ----------------------------------------------------
 
-    def conflicts_after(self, day: int, shift: ShiftTypeId) -> list[Conflict]:
-        """Later (day, shift) cells that working (day, shift) forbids, for
-        days up to the horizon end: too little rest (an overlap is zero rest)
-        or a forbidden succession on the next day."""
-        return self._conflicts[(day, shift)]
+    def rest_of(self, emp_id: EmployeeId) -> int:
+        """The person's minimum rest in minutes: their contract's, else the site's."""
+        own = self.employee_by_id[emp_id].contract.min_rest_min
+        return self.problem.rules.min_rest_min if own is None else own
 
-    def forbids(self, day: int, shift: ShiftTypeId) -> frozenset[tuple[int, ShiftTypeId]]:
+    def conflicts_after(self, day: int, shift: ShiftTypeId, rest: int) -> list[Conflict]:
+        """Later (day, shift) cells that working (day, shift) forbids someone
+        whose minimum rest is `rest` (see `rest_of`), for days up to the
+        horizon end: too little rest (an overlap is zero rest) or a
+        forbidden succession on the next day."""
+        table = self._conflicts.get(rest)
+        if table is None:
+            table = self._conflicts[rest] = _conflict_table(self, rest)
+        return table[(day, shift)]
+
+    def forbids(self, day: int, shift: ShiftTypeId, rest: int) -> frozenset[tuple[int, ShiftTypeId]]:
         """(later_day, later_shift) cells that working (day, shift) forbids."""
-        key = (day, shift)
+        key = (day, shift, rest)
         out = self._forbids.get(key)
         if out is None:
             out = self._forbids[key] = frozenset(
-                (c.later_day, c.later_shift) for c in self.conflicts_after(day, shift))
+                (c.later_day, c.later_shift) for c in self.conflicts_after(day, shift, rest))
         return out
 
-    @cached_property
-    def conflict_groups(self) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
-        return _group_conflicts(self)
+    def conflict_groups(self, rest: int) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
+        """`conflicts_after` grouped per day for the model (`_group_conflicts`)."""
+        groups = self._conflict_groups.get(rest)
+        if groups is None:
+            groups = self._conflict_groups[rest] = _group_conflicts(self, rest)
+        return groups
 
     @cached_property
     def requests_by_employee(self) -> dict[EmployeeId, list]:
@@ -436,35 +450,36 @@ class Calendar:
             out[r.employee].append(r)
         return out
 
-    @cached_property
-    def _conflicts(self) -> dict[tuple[int, ShiftTypeId], list[Conflict]]:
-        rules = self.problem.rules
-        forbidden: dict[ShiftTypeId, set[ShiftTypeId]] = defaultdict(set)
-        for a, b in rules.forbidden_successions:
-            forbidden[a].add(b)
-        last_day = self.problem.num_days - 1
-        out: dict[tuple[int, ShiftTypeId], list[Conflict]] = {}
-        earliest_start = {d: min(self.slots[(d, s)].start_min for s in self.shift_ids)
-                          for d in self.known_days}
-        for (d, a), sl in self.slots.items():
-            found: list[Conflict] = []
-            ready = sl.end_min + rules.min_rest_min
-            d2 = d + 1
-            while d2 <= last_day and earliest_start[d2] < ready:
-                for b in self.shift_ids:
-                    if self.slots[(d2, b)].start_min < ready:
-                        found.append(Conflict(d2, b, "min_rest"))
-                d2 += 1
-            if d + 1 <= last_day:
-                rested = {c.later_shift for c in found if c.later_day == d + 1}
-                for b in sorted(forbidden.get(a, ())):
-                    if b not in rested:
-                        found.append(Conflict(d + 1, b, "forbidden_succession"))
-            out[(d, a)] = found
-        return out
 
 
-def _group_conflicts(cal: Calendar) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
+def _conflict_table(cal: Calendar, rest: int) -> dict[tuple[int, ShiftTypeId], list[Conflict]]:
+    """`Calendar.conflicts_after` for every (day, shift) at one minimum rest."""
+    forbidden: dict[ShiftTypeId, set[ShiftTypeId]] = defaultdict(set)
+    for a, b in cal.problem.rules.forbidden_successions:
+        forbidden[a].add(b)
+    last_day = cal.problem.num_days - 1
+    out: dict[tuple[int, ShiftTypeId], list[Conflict]] = {}
+    earliest_start = {d: min(cal.slots[(d, s)].start_min for s in cal.shift_ids)
+                      for d in cal.known_days}
+    for (d, a), sl in cal.slots.items():
+        found: list[Conflict] = []
+        ready = sl.end_min + rest
+        d2 = d + 1
+        while d2 <= last_day and earliest_start[d2] < ready:
+            for b in cal.shift_ids:
+                if cal.slots[(d2, b)].start_min < ready:
+                    found.append(Conflict(d2, b, "min_rest"))
+            d2 += 1
+        if d + 1 <= last_day:
+            rested = {c.later_shift for c in found if c.later_day == d + 1}
+            for b in sorted(forbidden.get(a, ())):
+                if b not in rested:
+                    found.append(Conflict(d + 1, b, "forbidden_succession"))
+        out[(d, a)] = found
+    return out
+
+
+def _group_conflicts(cal: Calendar, rest: int) -> dict[int, list[tuple[str, int, frozenset, frozenset]]]:
     """day d -> [(rule, later_day, A, B)]: working any shift type of A on d
     forbids every type of B on later_day (later_day >= 0). Shift types with
     the same forbidden set are grouped so the model can post one clique-like
@@ -474,7 +489,7 @@ def _group_conflicts(cal: Calendar) -> dict[int, list[tuple[str, int, frozenset,
         by_target: dict[tuple[str, int, frozenset], set] = defaultdict(set)
         for a in cal.shift_ids:
             targets: dict[tuple[str, int], set] = defaultdict(set)
-            for c in cal.conflicts_after(d, a):
+            for c in cal.conflicts_after(d, a, rest):
                 if c.later_day >= 0:
                     targets[(c.rule, c.later_day)].add(c.later_shift)
             for (rule, d2), bs in targets.items():

@@ -110,6 +110,7 @@ def _attempt(cal: Calendar, e: EmployeeId, demand: Demand, rng: random.Random,
     avg = (sum(cal.slot(0, s).minutes for s in shifts) / len(shifts)) if shifts else 480
     min_w, max_w = c.min_consecutive_days or 1, c.max_consecutive_days or n_days
     min_off = c.min_consecutive_days_off or 1
+    rest = cal.rest_of(e)
     credit = sum(t.credit_min for (ee, _), t in cal.time_off.items() if ee == e)
     target = max(lo_total - credit, 0) + eagerness * max(0, (hi_total or lo_total + 4 * avg) - lo_total)
 
@@ -134,7 +135,7 @@ def _attempt(cal: Calendar, e: EmployeeId, demand: Demand, rng: random.Random,
             if (s in cal.night_shift_ids and c.max_nights_week is not None
                     and week_nights[wk] >= c.max_nights_week):
                 continue
-            if any((day, s) in cal.forbids(prev, cells[prev].shift)
+            if any((day, s) in cal.forbids(prev, cells[prev].shift, rest)
                    for prev in (day - 1, day - 2) if prev in cells):
                 continue
             best_k = max(cal.skill_options(e, s), key=lambda k: demand.value(cal, day, s, k))

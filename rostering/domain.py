@@ -54,6 +54,8 @@ class Contract:
     or horizon. Weekly limits apply to each 7-day block from day 0; minimum
     weekly limits only to complete blocks. `regular_minutes_week` is not a
     limit: minutes above it in a week are overtime, a soft cost.
+    `min_rest_min` is this person's minimum rest between shifts where it
+    differs from the site's (`Rules.min_rest_min`).
     """
 
     max_shifts_per_type: Mapping[ShiftTypeId, int] = field(default_factory=dict)
@@ -67,6 +69,7 @@ class Contract:
     min_consecutive_days_off: int | None = None
     max_weekends: int | None = None
     max_nights_week: int | None = None
+    min_rest_min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ class Rules:
     """Site-wide hard rules.
 
     `min_rest_min`: minimum minutes between the end of one shift and the start
-    of the next (exactly the minimum passes). `forbidden_successions`: pairs
+    of the next (exactly the minimum passes), unless a person's contract says
+    otherwise. `forbidden_successions`: pairs
     (a, b) where b may not be worked the day after a. The night window (local
     times, wrapping midnight) defines the intervals in which the
     `night_minimums` hold. Minimum-run rules (consecutive days, days off)

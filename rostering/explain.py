@@ -54,7 +54,7 @@ def _night_candidates(cal: Calendar, night: int, skill: SkillId) -> tuple[list, 
         blocked_by_history = set()
         for (he, hd), a in cal.history.items():
             if he == e:
-                blocked_by_history |= {c.later_shift for c in cal.conflicts_after(hd, a.shift)
+                blocked_by_history |= {c.later_shift for c in cal.conflicts_after(hd, a.shift, cal.rest_of(e))
                                        if c.later_day == night}
         if all(s in blocked_by_history for s in shifts):
             rest.append(e)
@@ -93,7 +93,7 @@ def _limit(cal: Calendar, req: Requirement) -> str:
     c = cal.employee_by_id[req.employee].contract
     rule = req.rule
     if rule == "min_rest":
-        return f"{_hours(cal.problem.rules.min_rest_min)} rest between shifts"
+        return f"{_hours(cal.rest_of(req.employee))} rest between shifts"
     if rule == "forbidden_succession":
         pairs = ", ".join(f"{b} after {a}" for a, b in sorted(cal.problem.rules.forbidden_successions))
         return f"No {pairs}"

@@ -190,9 +190,9 @@ def rest_and_successions(
     """Minimum rest (exactly the minimum passes) and forbidden successions,
     including from the carried-in history into the horizon."""
     out = []
-    rest = cal.problem.rules.min_rest_min
+    rest = cal.rest_of(emp.id)
     for d, a in sorted(cells.items()):
-        for c in cal.conflicts_after(d, a.shift):
+        for c in cal.conflicts_after(d, a.shift, rest):
             later = cells.get(c.later_day)
             if later is None or later.shift != c.later_shift or c.later_day < 0:
                 continue

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
     cal, v = rm.cal, rm.vars
-    groups = cal.conflict_groups
-    reach = max((d2 - d for d, items in groups.items() for _, d2, _, _ in items), default=0)
     for e in v.active:
+        groups = cal.conflict_groups(cal.rest_of(e))
+        reach = max((d2 - d for d, items in groups.items() for _, d2, _, _ in items), default=0)
         lits = {rule: rm.require(Requirement(rule, e)) for rule in ("min_rest", "forbidden_succession")}
         free = v.free_days[e]
         days = groups if len(free) == len(cal.days) else sorted(

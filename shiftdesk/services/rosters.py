@@ -95,7 +95,6 @@ def build_week(session: Session, team_id: int, monday: date, now: datetime) -> W
         tz=team.site.time_zone,
         interval_min=interval,
         rules=Rules(
-            min_rest_min=max(e.min_rest_minutes for e in people),
             night_start=NIGHT_WINDOW[0],
             night_end=NIGHT_WINDOW[1],
             night_minimums=tuple(
@@ -256,6 +255,7 @@ def _employee(row, shift_rows) -> Employee:  # noqa: ANN001 - store rows
             max_consecutive_days=row.max_consecutive_days,
             min_consecutive_days_off=row.min_consecutive_days_off or None,
             max_nights_week=row.max_nights_per_week if nights_allowed else 0,
+            min_rest_min=row.min_rest_minutes,
         ),
         name=row.name,
         allowed_shifts=allowed,

@@ -57,6 +57,17 @@ def test_rest_of_ten_hours_fifty_nine_minutes_fails():
     assert judged(p, roster(("ann", 0, "L"), ("ann", 1, "E859"))) == {"min_rest"}
 
 
+def test_a_persons_own_minimum_rest_replaces_the_sites_for_them_alone():
+    """Ann's contract asks 12 h, Bob's 10 h; the site's 11 h holds for neither."""
+    p = replace(rest_problem(), employees=(employee("ann", min_rest_min=720), employee("bob", min_rest_min=600)))
+    late_then_nine = lambda who: roster((who, 0, "L"), (who, 1, "E9"))  # noqa: E731 - 11 h of rest
+    assert judged(p, late_then_nine("ann")) == {"min_rest"}
+    assert judged(p, late_then_nine("bob")) == set()
+    assert judged(p, roster(("bob", 0, "L"), ("bob", 1, "E859"))) == set()  # 10 h 59 min
+    message = validate(p, late_then_nine("ann")).violations[0].message
+    assert "(min 720)" in message
+
+
 def test_rest_counts_the_carried_in_history():
     p = replace(rest_problem(), history_days=1,
                 history=(Assignment("ann", -1, "L", "general"),))

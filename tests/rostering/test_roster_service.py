@@ -11,6 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from rostering.calendar import calendar_of
 from rostering.validate import validate
 from shiftdesk.auth import CurrentUser, PermissionDenied, as_current_user
 from shiftdesk.errors import UserError
@@ -19,7 +20,7 @@ from shiftdesk.services.roster_exports import agent_calendar, write_roster
 from store.db import make_engine, make_session_factory, session_scope
 from store.enums import RosterStatus
 from store.rosters import roster_with_assignments, week_versions
-from store.schema import User
+from store.schema import Employee, User
 from tests.conftest import FIXED_NOW
 from tests.test_cli import run
 
@@ -55,6 +56,19 @@ def test_a_solved_week_is_stored_as_a_legal_draft_and_published(desk) -> None:
         [stored] = week_versions(session, 1, NEXT_MONDAY)
         assert stored.status is RosterStatus.PUBLISHED and stored.published_at is not None
         assert len(roster_with_assignments(session, stored.id).assignments) == len(result.roster.assignments)
+
+
+def test_each_persons_own_minimum_rest_reaches_the_solver(desk) -> None:
+    """Raising one person's rest (the Team page) binds that person only, not the whole team."""
+    with session_scope(desk) as session:
+        [first, *others] = session.scalars(select(Employee).where(Employee.team_id == 1).order_by(Employee.id))
+        first.min_rest_minutes = 14 * 60
+        rest = {str(e.id): e.min_rest_minutes for e in [first, *others]}
+    with session_scope(desk) as session:
+        plan = rosters.build_week(session, 1, NEXT_MONDAY, FIXED_NOW)
+    cal = calendar_of(plan.problem)
+    assert {e: cal.rest_of(e) for e in rest} == rest
+    assert sorted(set(rest.values())) == [11 * 60, 14 * 60]  # the others keep the demo's 11 h
 
 
 def test_an_agent_may_not_store_or_publish_a_roster(desk) -> None:

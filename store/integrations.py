@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shiftdesk.errors import UserError
@@ -47,6 +47,12 @@ def stored_request(session: Session, integration_id: int, idempotency_key: str) 
         select(ApiRequest).where(ApiRequest.integration_id == integration_id,
                                  ApiRequest.idempotency_key == idempotency_key)
     )
+
+
+def forget_requests_before(session: Session, cutoff: datetime, limit: int) -> int:
+    """Delete at most `limit` stored requests made before `cutoff`, oldest first; returns how many."""
+    oldest = select(ApiRequest.id).where(ApiRequest.created_at < cutoff).order_by(ApiRequest.created_at).limit(limit)
+    return session.execute(delete(ApiRequest).where(ApiRequest.id.in_(oldest.scalar_subquery()))).rowcount
 
 
 def store_request(session: Session, integration_id: int, idempotency_key: str, request_hash: str,

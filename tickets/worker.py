@@ -4,7 +4,8 @@ Each pass, in order and each in its own transaction: SLA escalations that are
 due; shift-end handover and routing of waiting tickets to agents on shift;
 the night on-call chain (and the daily look for nights nobody covers); shift
 requests whose shift has started, expired (their notices go out in the same
-pass); then the notification outbox. All state lives in the database, so a restart loses
+pass); API idempotency keys past `IDEMPOTENCY_WINDOW`, forgotten; then the
+notification outbox. All state lives in the database, so a restart loses
 nothing: due tickets are found by `sla_next_check_at`, waiting tickets by
 their queue, pages by `escalate_at`, notifications by their status and lease.
 On PostgreSQL any number of workers share the work (row locks with SKIP
@@ -24,12 +25,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shiftdesk.services.shift_requests import expire_due
 from store.db import session_scope
+from store.integrations import forget_requests_before
 from tickets.channels.base import Sender
 from tickets.delivery import LEASE, DeliveryReport, deliver_due
 from tickets.escalate import PassReport, process_due_tickets
 from tickets.oncall import OnCallReport, oncall_pass
 from tickets.oncall_gaps import daily_gap_check
 from tickets.routing import HandoverReport, RoutingReport, handover_pass, routing_pass
+
+
+# How long the API remembers an idempotency key: a retry within it gets the first answer; after it the
+# same key is a new request (integrations retry within minutes; a week leaves room for a long outage).
+IDEMPOTENCY_WINDOW = timedelta(days=7)
 
 
 @dataclass
@@ -51,12 +58,13 @@ class PassReports:
     routing: RoutingReport
     oncall: OnCallReport
     expired_requests: int
+    forgotten_keys: int
     delivery: DeliveryReport
 
     @property
     def busy(self) -> bool:
         return bool(self.sla.tickets or self.routing.routed or self.handover.considered or self.oncall.paged
-                    or self.oncall.escalated or self.expired_requests or self.delivery.claimed)
+                    or self.oncall.escalated or self.expired_requests or self.forgotten_keys or self.delivery.claimed)
 
 
 def run_pass(
@@ -76,8 +84,10 @@ def run_pass(
         daily_gap_check(session, now)
     with session_scope(factory) as session:
         expired = expire_due(session, clock())
+    with session_scope(factory) as session:
+        forgotten = forget_requests_before(session, clock() - IDEMPOTENCY_WINDOW, limit=batch)
     delivery = deliver_due(factory, sender, worker_id, clock, limit=outbox_batch, lease=lease)
-    return PassReports(sla, handover, routed, paging, expired, delivery)
+    return PassReports(sla, handover, routed, paging, expired, forgotten, delivery)
 
 
 def run_worker(
@@ -108,7 +118,8 @@ def run_worker(
         totals.delivered += reports.delivery.delivered
         totals.retrying += reports.delivery.retrying
         totals.dead += reports.delivery.dead
-        full = reports.sla.tickets >= batch or reports.delivery.claimed >= outbox_batch
+        full = reports.sla.tickets >= batch or reports.forgotten_keys >= batch or \
+            reports.delivery.claimed >= outbox_batch
         if reports.busy and on_pass is not None:
             on_pass(reports)
         if not full:

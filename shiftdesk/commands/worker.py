@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 f"[{utc_now():%H:%M:%S}] {name}: {r.sla.steps} SLA steps on {r.sla.tickets} tickets; "
                 f"{r.routing.routed} routed, {r.handover.considered} handed over; "
-                f"{r.oncall.paged} paged, {r.oncall.escalated} escalated; {r.expired_requests} requests expired; "
+                f"{r.oncall.paged} paged, {r.oncall.escalated} escalated; {r.expired_requests} requests expired, "
+                f"{r.forgotten_keys} API keys forgotten; "
                 f"{r.delivery.delivered} sent, {r.delivery.retrying} to retry, {r.delivery.dead} dead",
                 err=True,
             )

@@ -4,6 +4,7 @@ retries with an Idempotency-Key (also racing each other), and every kind of bad 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
@@ -15,6 +16,8 @@ from store.messages import add_attachment, add_message
 from store.schema import ApiRequest, Integration, Ticket, TicketEvent
 from tests.api.conftest import Served
 from tickets import lifecycle
+from tickets.channels.in_app import InAppSender
+from tickets.worker import IDEMPOTENCY_WINDOW, run_pass
 
 TICKET = {"queue": "tech_email", "subject": "无法登录账户", "body": "Password reset mail never arrives.",
           "customer_name": "张三", "customer_email": "zhang.san@example.com", "priority": "high",
@@ -87,6 +90,22 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_no_second_ticket(se
     assert other.status_code == 409
     assert "Idempotency-Key 'order-1001-create' was already used for a different request" in other.json()["detail"]
     assert counts(served)[0] == 1
+
+
+def test_the_worker_forgets_a_key_after_its_window_and_the_key_then_makes_a_new_ticket(served: Served) -> None:
+    key = {"Idempotency-Key": "order-2002-create"}
+    first = served.post("/tickets", json={**TICKET, "external_id": None}, headers=key)
+    assert first.status_code == 201
+
+    def worker_pass_at(at: datetime) -> int:
+        return run_pass(served.factory, InAppSender(), "w1", lambda: at).forgotten_keys
+
+    assert worker_pass_at(served.now + IDEMPOTENCY_WINDOW - timedelta(seconds=1)) == 0
+    assert served.post("/tickets", json={**TICKET, "external_id": None}, headers=key).json() == first.json()
+    assert worker_pass_at(served.now + IDEMPOTENCY_WINDOW + timedelta(seconds=1)) == 1
+    again = served.post("/tickets", json={**TICKET, "subject": "a new problem", "external_id": None}, headers=key)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"] and counts(served)[0] == 2
 
 
 def test_eight_copies_of_one_request_racing_make_one_ticket(served: Served) -> None:

@@ -56,6 +56,12 @@ def streamlit_server(database_url: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
+def wait_idle(page) -> None:  # page: playwright Page
+    """Wait until the app's script run ends: a widget opened while a rerun redraws the page (a slow
+    machine) can keep moving under the pointer and never become clickable."""
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+
+
 def screenshot(page, name: str) -> Path:  # page: playwright Page
     """Save a full-page PNG once every data grid and chart (drawn asynchronously) has painted."""
     page.wait_for_function(

@@ -24,7 +24,7 @@ from store.db import make_engine, make_session_factory
 from store.org import team_zone
 from store.schema import ShiftRequest, User
 from tests.app import browser
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server, wait_idle
 from tests.app.conftest import PAGE_NOW
 
 pytestmark = pytest.mark.browser
@@ -58,6 +58,7 @@ def _open(page: Page, link: str) -> None:
 
 def _choose(page: Page, label: str, option: str) -> None:
     """Pick from a selectbox by typing, as a person does in a long list (the list only draws what fits)."""
+    wait_idle(page)  # the previous choice reruns the page and may change this box's options
     page.get_by_test_id("stSelectbox").filter(has_text=label, visible=True).click()
     page.keyboard.type(option)
     page.get_by_role("option", name=option).click()

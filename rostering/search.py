@@ -399,10 +399,10 @@ class Search:
         freely; over four weeks of eight they hardly can), everyone over a
         few days ("window"), some employees over a fortnight ("block"), or
         everyone on a few weekdays across the horizon ("weekdays", see
-        `_weekdays`). Half the time the days are
-        centred on a day drawn by its cost in the incumbent, and half the
-        time the employees are related: they share shift types and skills
-        with a first one drawn at random, so they can trade shifts."""
+        `_weekdays`). Half the time the days are centred on a day drawn by
+        its cost in the incumbent, and half the time the employees are
+        related: they share shift types and skills with a first one drawn
+        at random, so they can trade shifts."""
         n_emp, n_days = len(employees), self.problem.num_days
         if kind == "weekdays":
             return self._weekdays(rng, cells, employees)
@@ -418,13 +418,7 @@ class Search:
         else:
             first = rng.randrange(0, n_days - width + 1)
         window = range(first, first + width)
-        if count == n_emp:
-            chosen = employees
-        elif rng.random() < 0.5:
-            chosen = self._related(rng, employees, count)
-        else:
-            chosen = rng.sample(employees, count)
-        return {e: window for e in chosen}
+        return {e: window for e in self._people(rng, employees, count)}
 
     def _weekdays(self, rng: random.Random, cells: float,
                   employees: list[str]) -> dict[str, Sequence[int]]:
@@ -452,13 +446,15 @@ class Search:
         # the last window also takes the days after the last full week
         window = range(7 * first_week, 7 * (first_week + span) if first_week + span < weeks else n_days)
         free_days = [d for d in window if (d + weekday) % 7 in chosen_days]
-        if count == n_emp:
-            chosen = employees
-        elif rng.random() < 0.5:
-            chosen = self._related(rng, employees, count)
-        else:
-            chosen = rng.sample(employees, count)
-        return {e: free_days for e in chosen}
+        return {e: free_days for e in self._people(rng, employees, count)}
+
+    def _people(self, rng: random.Random, employees: list[str], count: int) -> list[str]:
+        """`count` employees: everyone, else related ones (`_related`) or any, half the time each."""
+        if count == len(employees):
+            return employees
+        if rng.random() < 0.5:
+            return self._related(rng, employees, count)
+        return rng.sample(employees, count)
 
     def _related(self, rng: random.Random, employees: list[str], count: int) -> list[str]:
         """A random employee and `count - 1` others drawn in proportion to

@@ -29,7 +29,7 @@ from forecasting.errors import ForecastError
 from forecasting.grid import interval_range, local_dates, slot_of_day
 from forecasting.intervals import MIN_RESIDUALS, Calibration, calibrate
 from forecasting.models.month_cycle import PHASES, phase_factors, phase_of
-from forecasting.open_hours import OpenHours, infer_open_hours
+from forecasting.open_hours import infer_open_hours
 
 DEFAULT_LEVELS = (80, 95)
 WEEK = pd.Timedelta(days=7)

@@ -32,6 +32,13 @@ def ticket_threaded_by(session: Session, message_ids: Sequence[str]) -> int | No
     return next((found[mid] for mid in message_ids if mid in found), None)
 
 
+def last_from_customer(session: Session, ticket_id: int) -> str | None:
+    """The Message-ID of the customer's latest message on the ticket (what a reply answers), if any."""
+    return session.scalar(select(TicketMessage.message_id).where(
+        TicketMessage.ticket_id == ticket_id, TicketMessage.direction == "in", TicketMessage.message_id.is_not(None))
+        .order_by(TicketMessage.id.desc()).limit(1))
+
+
 def find_ticket(session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id)
 

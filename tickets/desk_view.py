@@ -28,13 +28,14 @@ from sqlalchemy.orm import Session
 
 from shiftdesk.auth import CurrentUser, PermissionDenied, require
 from shiftdesk.errors import UserError
+from shiftdesk.settings import Settings
 from store import desk_queries, routing_queries
 from store import tickets as ticket_store
 from store.enums import Channel, CustomerTier, Priority
 from store.org import team_queues, team_zone
 from store.outbox import in_app_for_user, mark_read
 from store.schema import Employee, Team, Ticket
-from tickets import intake, lifecycle, routing
+from tickets import customer_mail, intake, lifecycle, routing
 from tickets.deadlines import active_policy, sla_history
 from tickets.lifecycle import Actor, NewTicket
 from tickets.on_shift import OnShiftAgent, on_shift
@@ -561,9 +562,14 @@ def describe_event(kind: str, data: dict[str, Any], names: dict[int, str]) -> st
 
 def reply(session: Session, user: CurrentUser, ticket_id: int, body: str, now: datetime,
           then_status: str | None = None) -> Ticket:
-    """A public reply from the signed-in agent (meets first response / next reply)."""
+    """A public reply from the signed-in agent (meets first response / next reply); the customer of an
+    e-mail or web-form ticket gets it by e-mail when the desk has an SMTP server."""
     require(user, "tickets.work")
-    return lifecycle.agent_reply(session, ticket_id, body, actor_for(user), now, then_status=then_status)
+    ticket = lifecycle.agent_reply(session, ticket_id, body, actor_for(user), now, then_status=then_status)
+    session.flush()
+    event = max((e for e in ticket.events if e.kind == "agent_reply"), key=lambda e: e.id)
+    customer_mail.mail_reply(session, ticket, event.id, event.data["body"], Settings.from_env().smtp_sender, now)
+    return ticket
 
 
 def note(session: Session, user: CurrentUser, ticket_id: int, body: str, now: datetime) -> Ticket:

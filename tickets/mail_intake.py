@@ -49,17 +49,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shiftdesk.errors import UserError
-from store import messages, outbox
+from store import messages
 from store.db import session_scope
 from store.enums import Channel, TicketStatus
 from store.org import queue_by_code
 from store.people import Contact
 from store.schema import Ticket
 from tickets import intake, lifecycle
-from tickets.channels.smtp import message_id as outgoing_message_id
 from tickets.channels.smtp import parse_address
+from tickets.customer_mail import send_to_customer, ticket_tag
 from tickets.notify import Message as Notice
-from tickets.notify import rows_for
 
 log = logging.getLogger(__name__)
 
@@ -430,11 +429,6 @@ def _keep(session: Session, ticket_id: int, mail: ParsedMail, now: datetime) -> 
                                 sha256=attachment.sha256, now=now)
 
 
-def ticket_tag(ticket_id: int) -> str:
-    """The subject tag a reply keeps, so it threads even when a mail client drops the headers."""
-    return f"[#{ticket_id}]"
-
-
 def _acknowledge(session: Session, ticket: Ticket, mail: ParsedMail, setup: MailSetup,
                  now: datetime) -> None:
     """Queue a receipt to the customer; its Message-ID is stored so their answer to it threads."""
@@ -446,14 +440,7 @@ def _acknowledge(session: Session, ticket: Ticket, mail: ParsedMail, setup: Mail
     notice = Notice(key=f"mail-ack:{ticket.id}", subject=subject, body=body, ticket_id=ticket.id)
     contact = Contact(name=mail.sender_name or mail.sender_email, employee_id=None, user_id=None,
                       email=mail.sender_email, phone=None)
-    rows = rows_for(notice, contact, now, webhook_url=None)
-    outbox.enqueue(session, rows)
-    domain = parse_address(setup.desk_address).domain
-    for row in rows:
-        messages.add_message(session, ticket_id=ticket.id, direction="out", channel=Channel.EMAIL,
-                             message_id=outgoing_message_id(row["idempotency_key"], domain),
-                             in_reply_to=mail.message_id, author=setup.desk_address, subject=subject, body=body,
-                             now=now)
+    send_to_customer(session, ticket, notice, contact, setup.desk_address, mail.message_id, now)
 
 
 # --- sources and the polling loop -----------------------------------------------------------

@@ -24,13 +24,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shiftdesk.auth import CurrentUser
 from store.db import make_engine, make_session_factory, session_scope
+from store.enums import Role
 from store.messages import attachments_of
 from store.schema import Notification, Ticket, TicketMessage
 from tests.conftest import REPO_ROOT
 from tests.desk_factory import build_small_desk, local
 from tests.tickets.conftest import SmtpTestServer
-from tickets import lifecycle
+from tickets import desk_view, lifecycle
 from tickets.channels import ChannelRouter
 from tickets.delivery import deliver_due
 from tickets.mail_intake import ERROR_HEADER, MaildirSource, MailSetup, poll
@@ -203,6 +205,42 @@ def test_new_mail_replies_and_refusals_through_a_real_maildir(
 
     assert poll(factory, MaildirSource(inbox), SETUP, lambda: NOW).created == 0  # nothing left to read
     assert count(factory, Ticket) == 4 and count(factory, Notification) == 4
+
+
+def test_an_agents_reply_is_mailed_to_the_customer_and_their_answer_threads_back(
+    factory, tmp_path: Path, smtp_server: SmtpTestServer, channel_router: ChannelRouter, monkeypatch
+) -> None:
+    monkeypatch.setenv("SHIFTDESK_SMTP_SENDER", DESK)
+    with session_scope(factory) as session:
+        desk = build_small_desk(session, NOW)
+        phone = lifecycle.create_ticket(session, lifecycle.NewTicket(
+            queue="vip", subject="Call back please", channel="phone", customer_email="caller@example.org"),
+            lifecycle.Actor("customer"), NOW)[0].id
+    inbox = tmp_path / "inbox"
+    maildir(inbox, mail("Order 4711", "Where is it?", sender="Wang Fang <wang.fang@example.org>",
+                        msgid="<q1@example.org>"))
+    poll(factory, MaildirSource(inbox), SETUP, lambda: NOW)
+    question = ticket_of(factory, "<q1@example.org>")
+    li_na = CurrentUser(desk.users["li.na"], "li.na", "Li Na", Role.AGENT, desk.employees["Li Na"])
+    with session_scope(factory) as session:
+        desk_view.reply(session, li_na, question.id, "It left the warehouse today.", NOW)
+        desk_view.reply(session, li_na, phone, "We called you back.", NOW)  # answered on the phone, not mailed
+
+    assert deliver_due(factory, channel_router, "mail-test", lambda: NOW).delivered == 2  # the receipt, the reply
+    sent = [m for m in smtp_server.wait_for(2) if "warehouse" in m.get_content()]
+    assert len(sent) == 1 and sent[0]["To"] == "wang.fang@example.org"
+    assert sent[0]["Subject"] == f"[#{question.id}] Order 4711"
+    with factory() as session:
+        out = session.scalars(select(TicketMessage).where(TicketMessage.direction == "out")
+                              .order_by(TicketMessage.id)).all()
+    assert [(m.ticket_id, m.in_reply_to) for m in out] == [(question.id, "<q1@example.org>")] * 2
+    assert out[-1].message_id == sent[0]["Message-ID"]
+
+    maildir(inbox, mail("Re: thanks", "Got it", sender="wang.fang@example.org", in_reply_to=sent[0]["Message-ID"]))
+    assert poll(factory, MaildirSource(inbox), SETUP, lambda: NOW).replied == 1
+    with factory() as session:
+        assert [e.data["body"] for e in session.get_one(Ticket, question.id).events
+                if e.kind == "customer_reply"] == ["Got it"]
 
 
 def test_a_reply_to_a_closed_ticket_opens_a_follow_up_in_its_queue(sqlite_factory, tmp_path: Path) -> None:

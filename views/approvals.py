@@ -27,7 +27,7 @@ from store.enums import RequestKind
 from store.org import team_zone
 from store.schema import ShiftRequest
 from views.request_text import (
-    KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, suggestions_frame, trail_frame,
+    KINDS, REQUEST_COLUMNS, ROW_HEIGHT, describe, pick_with_trail, requests_frame, suggestions_frame, trail_frame,
 )
 from views.ui import db, now, page_team, page_user, show_error
 
@@ -254,12 +254,7 @@ def show_history() -> None:
         Roster=[f"v{r.roster_version}" for r in closed])
     st.container(key="history").dataframe(frame, hide_index=True, column_config={
         **REQUEST_COLUMNS, "Roster": st.column_config.TextColumn(help="The version it was checked on, or applied as")})
-    closed_by_id = {r.id: r for r in closed}
-    chosen = st.selectbox("Audit trail of", list(closed_by_id), key="history_pick", format_func=lambda i: (
-        f"#{i} · {describe(closed_by_id[i], zone)} · {closed_by_id[i].status.value}"))
-    with db() as session:
-        trail = requests.events(session, user, chosen)
-    st.container(key="history_trail").dataframe(trail_frame(trail, zone), hide_index=True)
+    pick_with_trail(user, closed, zone, "Audit trail of", "history_pick", "history_trail")
 
 
 st.title("Approvals")

@@ -32,7 +32,7 @@ from store.enums import RequestStatus
 from store.org import team_zone
 from store.schema import Employee, RosterAssignment, ShiftRequest
 from views.request_text import (
-    REQUEST_COLUMNS, ROW_HEIGHT, describe, requests_frame, suggestions_frame, trail_frame,
+    REQUEST_COLUMNS, ROW_HEIGHT, describe, pick_with_trail, requests_frame, suggestions_frame,
 )
 from views.ui import db, dry_run, now, page_user, show_error
 
@@ -309,17 +309,11 @@ with tabs[5]:
     else:
         st.container(key="my_requests").dataframe(requests_frame(mine, zone), hide_index=True,
                                                   column_config=REQUEST_COLUMNS, row_height=ROW_HEIGHT)
-        requests_by_id = {r.id: r for r in mine}
-        chosen = st.selectbox("Request", list(requests_by_id), key="my_request_pick", format_func=lambda i: (
-            f"#{i} · {describe(requests_by_id[i], zone)} · {requests_by_id[i].status.value}"))
-        with db() as session:
-            trail = requests.events(session, user, chosen)
-        st.container(key="my_request_trail").dataframe(trail_frame(trail, zone), hide_index=True)
-        request = requests_by_id[chosen]
+        request = pick_with_trail(user, mine, zone, "Request", "my_request_pick", "my_request_trail")
         can_withdraw = request.requester_id == me.id and request.status in PENDING
         if st.button("Withdraw", key="withdraw", disabled=not can_withdraw, icon=":material/undo:",
                      help="Your own request, while nobody has decided it"):
-            act(lambda session: requests.withdraw(session, user, chosen, now()),
+            act(lambda session: requests.withdraw(session, user, request.id, now()),
                 lambda r: f"Request #{r.id} withdrawn.")
 
 with tabs[6]:

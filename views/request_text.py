@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from shiftdesk.auth import CurrentUser
+from shiftdesk.services import shift_requests as requests
 from shiftdesk.services.shift_requests import Suggestion
 from store.enums import RequestKind
 from store.schema import RequestEvent, ShiftRequest
+from views.ui import db
 
 ROW_HEIGHT = 80  # px: room for a risk line to wrap onto four lines instead of being cut off
 # Sized to fit the page's width beside the sidebar on a 1400 px screen, the risk line taking the rest.
@@ -68,3 +71,15 @@ def suggestions_frame(found: Sequence[Suggestion]) -> pd.DataFrame:
     """Colleagues who could take a shift (or swaps to offer instead), best first."""
     return pd.DataFrame([{"Colleague": s.name, "Shift": f"{s.day:%a %d %b} · {s.shift_code}",
                           "Cost change": s.cost_delta, "Note": s.note} for s in found])
+
+
+def pick_with_trail(user: CurrentUser, found: Sequence[ShiftRequest], zone: ZoneInfo, label: str, pick_key: str,
+                    trail_key: str) -> ShiftRequest:
+    """A choice among `found` and the chosen request's audit trail below it; returns the chosen request."""
+    by_id = {r.id: r for r in found}
+    chosen = st.selectbox(label, list(by_id), key=pick_key, format_func=lambda i: (
+        f"#{i} · {describe(by_id[i], zone)} · {by_id[i].status.value}"))
+    with db() as session:
+        trail = requests.events(session, user, chosen)
+    st.container(key=trail_key).dataframe(trail_frame(trail, zone), hide_index=True)
+    return by_id[chosen]

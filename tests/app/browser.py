@@ -56,6 +56,17 @@ def streamlit_server(database_url: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
+def sign_in(page, base: str, login: str, password: str) -> None:  # page: playwright Page
+    """Open the app and sign in as a person does; returns once the home page shows the desk."""
+    from playwright.sync_api import expect
+
+    page.goto(base)
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
+
+
 def wait_idle(page) -> None:  # page: playwright Page
     """Wait until the app's script run ends: a widget opened while a rerun redraws the page (a slow
     machine) can keep moving under the pointer and never become clickable."""

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from store.db import make_engine, make_session_factory, session_scope
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
 from tests.conftest import FIXED_NOW
 from tickets.escalate import process_due_tickets
 
@@ -29,11 +29,7 @@ def test_manager_opens_the_live_desk_and_the_sla_report(demo_db) -> None:
     with streamlit_server(url) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 2800})
-        page.goto(base)
-        page.get_by_label("Login").fill("manager")
-        page.get_by_label("Password", exact=True).fill(manager.password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
+        sign_in(page, base, "manager", manager.password)
 
         page.get_by_role("link", name="Live desk").click()
         expect(page.get_by_role("heading", name="Live desk")).to_be_visible(timeout=30_000)

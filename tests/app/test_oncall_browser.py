@@ -18,7 +18,7 @@ from sqlalchemy import select
 from store.db import make_engine, make_session_factory, session_scope
 from store.oncall_queries import replace_standby
 from store.schema import Employee, Notification
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
 from tests.desk_factory import local
 from tickets.lifecycle import Actor, NewTicket, create_ticket
 from tickets.oncall import acknowledge, oncall_pass, page_for_ticket
@@ -57,11 +57,7 @@ def test_manager_opens_the_on_call_panel(demo_db) -> None:
     with streamlit_server(url) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
-        page.goto(base)
-        page.get_by_label("Login").fill("manager")
-        page.get_by_label("Password", exact=True).fill(manager.password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
+        sign_in(page, base, "manager", manager.password)
 
         page.get_by_role("link", name="On call").click()
         expect(page.get_by_role("heading", name="On call", exact=True)).to_be_visible(timeout=30_000)

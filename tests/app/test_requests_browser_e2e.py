@@ -24,7 +24,7 @@ from store.db import make_engine, make_session_factory
 from store.org import team_zone
 from store.schema import ShiftRequest, User
 from tests.app import browser
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server, wait_idle
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server, wait_idle
 from tests.app.conftest import PAGE_NOW
 
 pytestmark = pytest.mark.browser
@@ -41,14 +41,6 @@ def pinned_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # unread stdout pipe within minutes, and a server blocked on that pipe never stops.
     monkeypatch.setenv("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "none")
     monkeypatch.setattr(browser, "SCREENSHOTS", SHOTS)
-
-
-def _sign_in(page: Page, base: str, login: str, password: str) -> None:
-    page.goto(base)
-    page.get_by_label("Login").fill(login)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
 
 
 def _open(page: Page, link: str) -> None:
@@ -92,7 +84,7 @@ def test_agent_proposes_a_swap_and_the_manager_approves_it(demo_db, pinned_clock
     with streamlit_server(url) as base, sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         agent = chromium.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
-        _sign_in(agent, base, "agent", passwords["agent"])
+        sign_in(agent, base, "agent", passwords["agent"])
         _open(agent, "My shifts")
         expect(agent.get_by_text("This week and next")).to_be_visible()
         screenshot(agent, "my-shifts-agent")
@@ -109,13 +101,13 @@ def test_agent_proposes_a_swap_and_the_manager_approves_it(demo_db, pinned_clock
             request = session.scalars(select(ShiftRequest)).one()
 
         colleague = chromium.new_page(viewport={"width": 1400, "height": 1800})
-        _sign_in(colleague, base, "agent2", passwords["agent2"])
+        sign_in(colleague, base, "agent2", passwords["agent2"])
         _open(colleague, "My shifts")
         colleague.get_by_role("button", name="Take it").click()
         expect(colleague.get_by_text(f"You took request #{request.id}")).to_be_visible(timeout=30_000)
 
         manager = chromium.new_page(viewport={"width": 1400, "height": 2200})
-        _sign_in(manager, base, "manager", passwords["manager"])
+        sign_in(manager, base, "manager", passwords["manager"])
         _open(manager, "Approvals")
         expect(manager.get_by_role("heading", name="One request")).to_be_visible(timeout=30_000)
         expect(manager.get_by_role("button", name=f"Approve #{request.id}")).to_be_enabled(timeout=30_000)

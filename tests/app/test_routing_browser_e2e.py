@@ -16,7 +16,7 @@ from playwright.sync_api import expect, sync_playwright
 from shiftdesk.clock import utc_now
 from shiftdesk.demo.seed import seed_demo
 from store.db import make_engine, make_session_factory, session_scope
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
 from tests.conftest import fresh_database_url
 from tickets.routing import handover_pass
 
@@ -34,10 +34,7 @@ def test_manager_opens_the_routing_view(request: pytest.FixtureRequest, tmp_path
     with streamlit_server(url) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
-        page.goto(base)
-        page.get_by_label("Login").fill("manager")
-        page.get_by_label("Password", exact=True).fill(manager.password)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "manager", manager.password)
         page.get_by_role("link", name="Live desk").click()
         expect(page.get_by_role("heading", name="Live desk")).to_be_visible(timeout=30_000)
         page.get_by_role("radio", name="Routing").click()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from store.db import make_engine, make_session_factory
 from store.enums import Channel
 from store.schema import Employee
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,7 @@ def test_manager_changes_a_channel_limit_on_the_team_page(demo_db) -> None:
     with streamlit_server(url) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1700})
-        page.goto(base)
-        page.get_by_label("Login").fill("manager")
-        page.get_by_label("Password", exact=True).fill(manager.password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Customer Care")).to_be_visible(timeout=30_000)
+        sign_in(page, base, "manager", manager.password)
         page.get_by_role("link", name="Team", exact=True).click()
         expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible(timeout=30_000)
         page.get_by_test_id("stSelectbox").filter(has_text="Employee").click()

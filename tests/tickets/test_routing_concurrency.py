@@ -96,10 +96,25 @@ def _assert_never_doubled_never_over(factory: sessionmaker[Session]) -> tuple[in
         return len(holders), capacity
 
 
-@pytest.mark.postgres
-def _run_together(worker: Callable[[str], None], intake: Callable[[], None]) -> None:
-    """Two workers and intake at once, in threads; any thread's error fails the test."""
+def _run_together(factory: sessionmaker[Session], routed: Counter[str], intake: Callable[[], None]) -> None:
+    """Two workers draining the backlog (routing passes of 4 until three passes in a row find nothing) and
+    `intake`, started together in threads; each adds what it routed to `routed`. Any thread's error fails
+    the test."""
+    start = threading.Barrier(3)
     errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        start.wait()
+        idle = 0
+        while idle < 3:
+            with session_scope(factory) as session:
+                report = routing.routing_pass(session, NOW, limit=4)
+            routed[name] += report.routed
+            idle = 0 if report.considered else idle + 1
+
+    def started_intake() -> None:
+        start.wait()
+        intake()
 
     def guarded(target: Callable[..., None], *args: str) -> None:
         try:
@@ -108,7 +123,7 @@ def _run_together(worker: Callable[[str], None], intake: Callable[[], None]) -> 
             errors.append(error)
 
     threads = [threading.Thread(target=guarded, args=(worker, f"worker-{i}")) for i in (1, 2)]
-    threads.append(threading.Thread(target=guarded, args=(intake,)))
+    threads.append(threading.Thread(target=guarded, args=(started_intake,)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -117,22 +132,13 @@ def _run_together(worker: Callable[[str], None], intake: Callable[[], None]) -> 
     assert not any(thread.is_alive() for thread in threads)
 
 
+@pytest.mark.postgres
 def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(pg_engine: Engine) -> None:
     factory = make_session_factory(pg_engine)
     desk = _crowded_desk(factory, agents=10, capacity=4, tickets=90)
-    start = threading.Barrier(3)
     routed: Counter[str] = Counter()
-    def worker(name: str) -> None:
-        start.wait()
-        idle = 0
-        while idle < 3:  # stop after three passes in a row found nothing to route
-            with session_scope(factory) as session:
-                report = routing.routing_pass(session, NOW, limit=4)
-            routed[name] += report.routed
-            idle = 0 if report.considered else idle + 1
 
     def intake() -> None:
-        start.wait()
         for number in range(20):  # new tickets routed on creation while the workers drain the backlog
             with session_scope(factory) as session:
                 ticket, _ = lifecycle.create_ticket(
@@ -140,7 +146,7 @@ def test_two_workers_and_intake_on_one_backlog_never_double_assign_or_overfill(p
                 outcome = routing.route_ticket(session, ticket.id, NOW)
             routed["intake"] += outcome.employee_id is not None
 
-    _run_together(worker, intake)
+    _run_together(factory, routed, intake)
 
     assigned, capacity = _assert_never_doubled_never_over(factory)
     # 11 agents with the skill (Li Na and the crowd) x 4 = 44 places for 110 tickets: every place is filled.
@@ -167,19 +173,9 @@ def test_two_workers_and_intake_never_exceed_an_agents_limit_in_a_channel(pg_eng
         session.flush()
         for number in range(40):
             lifecycle.create_ticket(session, NewTicket(queue="tech_chat", subject=f"chat {number}"), CUSTOMER, NOW)
-    start = threading.Barrier(3)
     routed: Counter[str] = Counter()
-    def worker(name: str) -> None:
-        start.wait()
-        idle = 0
-        while idle < 3:
-            with session_scope(factory) as session:
-                report = routing.routing_pass(session, NOW, limit=4)
-            routed[name] += report.routed
-            idle = 0 if report.considered else idle + 1
 
     def intake() -> None:
-        start.wait()
         for number in range(20):
             with session_scope(factory) as session:
                 queue = "tech_chat" if number % 2 else "tech_email"
@@ -187,7 +183,7 @@ def test_two_workers_and_intake_never_exceed_an_agents_limit_in_a_channel(pg_eng
                                                     CUSTOMER, NOW)
                 routed["intake"] += routing.route_ticket(session, ticket.id, NOW).employee_id is not None
 
-    _run_together(worker, intake)
+    _run_together(factory, routed, intake)
 
     with factory() as session:
         holders = _assert_never_doubled(session)

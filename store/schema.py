@@ -144,6 +144,10 @@ class Employee(Base):
     # Open tickets routing may give the agent at once in a channel without a limit of its own (channel_limits).
     max_concurrent_tickets: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by every change a manager saves on the Team page, so a save made against an older read is refused.
+    # Not the mapper's version_id_col: routing writes last_assigned_at all day, which must neither bump it nor
+    # fail on it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     # When routing last gave this agent a ticket: "longest idle" routing picks the oldest.
     last_assigned_at: Mapped[datetime | None]
 

@@ -72,6 +72,9 @@ def test_upgrade_keeps_the_rows_of_a_database_in_use(engine) -> None:
             "'Hello', '', '2026-11-26 01:00:00+00:00', '2026-11-26 01:00:00+00:00', 1)",
             "INSERT INTO ticket_events (ticket_id, at, actor, kind, data) "
             "VALUES (1, '2026-11-26 01:00:00+00:00', 'x', 'created', '{}')",
+            "INSERT INTO employees (id, team_id, name, min_minutes_per_week, max_minutes_per_week, "
+            "max_consecutive_days, min_consecutive_days_off, min_rest_minutes, may_work_nights, max_nights_per_week, "
+            "max_concurrent_tickets, active) VALUES (1, 1, 'Li Na', 0, 2400, 5, 1, 660, true, 3, 5, true)",
         ):
             connection.execute(text(statement))
     migrate.upgrade(engine)
@@ -81,3 +84,5 @@ def test_upgrade_keeps_the_rows_of_a_database_in_use(engine) -> None:
         assert connection.execute(text("SELECT channel FROM queues")).scalar_one() == "email"
         connection.execute(text("UPDATE queues SET channel = 'internal'"))  # the new value is admitted
         assert connection.execute(text("SELECT shrinkage FROM queues")).scalar_one() == 0.3  # filled for old rows
+        # An employee of an older desk starts at the version a new one starts at (the Team page's concurrency check).
+        assert connection.execute(text("SELECT name, version FROM employees")).one() == ("Li Na", 1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.ui import USER_KEY, current_user, db, now
-from shiftdesk.auth import authenticate
+from shiftdesk.auth import AccountDeactivated, authenticate
+from views.ui import USER_KEY, current_user, db, now, show_error
 
 st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:", layout="wide")
 
@@ -43,8 +43,12 @@ def login_page() -> None:
         password = st.text_input("Password", type="password", key="login_password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with db() as session:
-            user = authenticate(session, login, password, now())
+        try:
+            with db() as session:
+                user = authenticate(session, login, password, now())
+        except AccountDeactivated as refusal:
+            show_error(refusal)
+            return
         if user is None:
             st.error("Wrong login or password.")
         else:

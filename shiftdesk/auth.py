@@ -46,6 +46,10 @@ class PermissionDenied(UserError):
     """The signed-in user's role does not allow the action."""
 
 
+class AccountDeactivated(UserError):
+    """The login and password are right, but the account or the employee behind it is no longer active."""
+
+
 @dataclass(frozen=True)
 class CurrentUser:
     """What a session remembers about who is signed in (no password material)."""
@@ -88,14 +92,21 @@ def generate_password() -> str:
 
 
 def authenticate(session: Session, login: str, password: str, now: datetime) -> CurrentUser | None:
-    """The signed-in user for a correct login and password, else None (same answer for both errors)."""
-    user = session.scalar(select(User).where(User.login == login.strip().lower(), User.active.is_(True)))
+    """The signed-in user for a correct login and password, else None (same answer for both errors).
+
+    A deactivated account, or one whose employee a manager deactivated on the Team page, raises
+    AccountDeactivated, so the person learns why and whom to ask; only after the password matched, so the
+    message tells nothing to someone guessing passwords.
+    """
+    user = session.scalar(select(User).where(User.login == login.strip().lower()))
     if user is None:
         # Spend the same time as a real check so logins cannot be probed by timing.
         verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
         return None
+    if not user.active or (user.employee is not None and not user.employee.active):
+        raise AccountDeactivated("This account is deactivated; ask a manager.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now

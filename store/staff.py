@@ -1,11 +1,12 @@
 """A team's people as a manager keeps them: employees (active or not) with their skills and routing limits,
-the skills the team works, and the schema's defaults a new employee starts from."""
+the skills the team works, the schema's defaults a new employee starts from, and the version check that keeps
+two managers from overwriting each other."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from store.schema import Employee, EmployeeSkill, Queue, Skill, Team
@@ -39,3 +40,18 @@ def lock_team(session: Session, team_id: int) -> Team | None:
 def employee_defaults(fields: tuple[str, ...]) -> dict[str, Any]:
     """The schema's column defaults of `fields`, so a new employee starts where the database would put them."""
     return {name: Employee.__table__.c[name].default.arg for name in fields}
+
+
+def bump_version(session: Session, team_id: int, employee_id: int, loaded_version: int | None) -> bool:
+    """Move the team's employee one version past `loaded_version`; False (nothing changed) when the row is at
+    another version, because someone saved it since it was read, or is not in the team.
+
+    Check and bump are one conditional UPDATE, so no other save can slip in between on either database; as the
+    first write of the transaction it also takes SQLite's write lock, so what the caller reads next stays current.
+    """
+    bumped = session.execute(
+        update(Employee)
+        .where(Employee.id == employee_id, Employee.team_id == team_id, Employee.version == loaded_version)
+        .values(version=Employee.version + 1)
+    )
+    return bumped.rowcount == 1

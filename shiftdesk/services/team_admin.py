@@ -1,20 +1,25 @@
 """The people of a team as the roster solver and routing read them, kept by a manager.
 
-A manager (`desk.manage`) sets each employee's skills and levels, the contract
-limits the solver applies (minutes per week, days in a row, days off, rest,
-nights), the routing limits (one number shared by the channels without a limit
-of their own, and per-channel limits, 0 meaning never routed that channel) and
-the active flag, or adds an employee. Until now only the demo seed could.
+A manager (`desk.manage`) sets each employee's e-mail, phone and supervisor
+(escalations notify the supervisor), skills and levels, the contract limits the
+solver applies (minutes per week, days in a row, days off, rest, nights), the
+routing limits (one number shared by the channels without a limit of their own,
+and per-channel limits, 0 meaning never routed that channel) and the active flag
+(an inactive employee is neither rostered, routed, nor let sign in), or adds an
+employee. Until now only the demo seed could.
 
 A change is checked as a whole before anything is written, and every problem is
 named with the employee and the field, so the database's check constraints
 never see bad input and a refused change stores nothing. The team row is locked
-while a change is written, so two managers cannot give two people one name.
+while a change is written, so two managers cannot give two people one name; and
+a change carries the employee's version it was made from, so a manager saving
+over another's newer change is refused rather than silently undoing it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -30,6 +35,11 @@ WEEK_MINUTES = 7 * 24 * 60
 MAX_OPEN_TICKETS = 100  # a sanity bound on any routing limit: a typo (500) is refused, not routed
 LEVELS = (1, 5)
 NAME_LENGTH = 100  # employees.name is VARCHAR(100)
+EMAIL_LENGTH = 200  # employees.email is VARCHAR(200)
+PHONE_LENGTH = 40  # employees.phone is VARCHAR(40)
+# The shape only (one @, a dotted domain, no spaces): whether the mailbox exists shows when mail bounces.
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+PHONE = re.compile(r"\+?[0-9 ().-]*[0-9][0-9 ().-]*")
 CHANNELS = tuple(c.value for c in Channel)
 
 # Contract and routing numbers: (label as on the page and in refusals, lowest, highest allowed).
@@ -47,11 +57,15 @@ FLAGS = {"may_work_nights": "nights allowed", "active": "active"}
 
 @dataclass(frozen=True)
 class EmployeeDetails:
-    """Everything a manager sets for one employee. `skills` maps skill code -> level 1-5; `channel_limits` holds
-    only the channels with a limit of their own (0: never routed that channel), the others share
-    `max_concurrent_tickets`."""
+    """Everything a manager sets for one employee. `email` and `phone` may be None (not known);
+    `supervisor_id` is another employee of the team or None. `skills` maps skill code -> level 1-5;
+    `channel_limits` holds only the channels with a limit of their own (0: never routed that channel), the
+    others share `max_concurrent_tickets`."""
 
     name: str
+    email: str | None
+    phone: str | None
+    supervisor_id: int | None
     skills: Mapping[str, int]
     min_minutes_per_week: int
     max_minutes_per_week: int
@@ -67,7 +81,10 @@ class EmployeeDetails:
 
 @dataclass(frozen=True)
 class Member:
+    """One employee as read, with the version a change made from this read must be saved against."""
+
     id: int
+    version: int
     details: EmployeeDetails
 
 
@@ -88,29 +105,41 @@ def team_people(session: Session, user: CurrentUser, team_id: int) -> TeamPeople
     return TeamPeople(
         team=session.get_one(Team, team_id).name,
         skills={s.code: s.name for s in staff.team_skills(session, team_id)},
-        members=[Member(e.id, _details_of(e)) for e in staff.team_members(session, team_id)],
-        new=EmployeeDetails(name="", skills={}, channel_limits={}, **staff.employee_defaults((*NUMBERS, *FLAGS))),
+        members=[Member(e.id, e.version, _details_of(e)) for e in staff.team_members(session, team_id)],
+        new=EmployeeDetails(name="", email=None, phone=None, supervisor_id=None, skills={}, channel_limits={},
+                            **staff.employee_defaults((*NUMBERS, *FLAGS))),
     )
 
 
 def save_employee(session: Session, user: CurrentUser, team_id: int, employee_id: int | None,
-                  details: EmployeeDetails) -> int:
+                  details: EmployeeDetails, loaded_version: int | None) -> int:
     """Store `details` for the employee (a new one of the team when `employee_id` is None); return its id.
 
+    `loaded_version` is the `Member.version` the details were edited from (None for a new employee): if anyone
+    saved the employee since, the change is refused, so neither manager's change is lost without them knowing.
     Refused with every problem at once (UserError) before anything is written."""
     require(user, MANAGE)
     team = staff.lock_team(session, team_id)
     if team is None:
         raise UserError(f"no team #{team_id}")
+    unchanged_since_read = employee_id is None or staff.bump_version(session, team_id, employee_id, loaded_version)
     members = staff.team_members(session, team_id)
     employee = next((e for e in members if e.id == employee_id), None)
     if employee_id is not None and employee is None:
         raise UserError(f"employee #{employee_id} is not in team {team.name}")
+    if employee is not None and not unchanged_since_read:
+        raise UserError(f"{employee.name} was changed by someone else since you opened it; reload to see their "
+                        "change")
     skills = {s.code: s for s in staff.team_skills(session, team_id)}
-    name = " ".join(details.name.split())
+    name = _folded(details.name)
+    email, phone = _folded(details.email) or None, _folded(details.phone) or None  # blank: not known
     who = employee.name if employee is not None else f"new employee {name}".rstrip()
-    taken = {" ".join(e.name.split()).casefold() for e in members if e is not employee}
-    problems = _problems(details, name, taken, team.name, sorted(skills))
+    taken = {_folded(e.name).casefold() for e in members if e is not employee}
+    problems = [*_problems(details, name, taken, team.name, sorted(skills)), *_contact_problems(email, phone),
+                *_supervisor_problems(details.supervisor_id, employee, members, team.name)]
+    # `is False`: an active flag that is not yes or no at all is already named above.
+    if details.active is False and employee is not None and employee.id == user.employee_id:
+        problems.append("you cannot deactivate your own account (ask another manager)")
     if problems:
         raise UserError(f"{who}: " + "; ".join(problems))
 
@@ -118,6 +147,7 @@ def save_employee(session: Session, user: CurrentUser, team_id: int, employee_id
         employee = Employee(team_id=team_id)
         session.add(employee)
     employee.name = name
+    employee.email, employee.phone, employee.supervisor_id = email, phone, details.supervisor_id
     for field in (*NUMBERS, *FLAGS):
         setattr(employee, field, getattr(details, field))
     _set_skills(employee, {skills[code].id: level for code, level in details.skills.items()})
@@ -160,9 +190,59 @@ def _problems(details: EmployeeDetails, name: str, taken: set[str], team: str, k
     return problems
 
 
+def _contact_problems(email: str | None, phone: str | None) -> list[str]:
+    problems = []
+    if email is not None:
+        if len(email) > EMAIL_LENGTH:
+            problems.append(f"email is longer than {EMAIL_LENGTH} characters")
+        elif not EMAIL.fullmatch(email):
+            problems.append(f"email '{email}' is not an address like name@example.com")
+    if phone is not None:
+        if len(phone) > PHONE_LENGTH:
+            problems.append(f"phone is longer than {PHONE_LENGTH} characters")
+        elif not PHONE.fullmatch(phone):
+            problems.append(f"phone '{phone}' may hold only digits, spaces, a leading + and ( ) - .")
+    return problems
+
+
+def _supervisor_problems(supervisor_id: int | None, employee: Employee | None, members: Sequence[Employee],
+                         team: str) -> list[str]:
+    """A new supervisor must be another active employee of the team who does not report to this one.
+
+    Only a changed supervisor is checked: one who has left since being chosen must not block every other
+    change to the people they supervised. Supervisors are chosen within the team here, so a loop this change
+    would close runs through the team's people only.
+    """
+    if supervisor_id is None or supervisor_id == (employee.supervisor_id if employee is not None else None):
+        return []
+    by_id = {e.id: e for e in members}
+    supervisor = by_id.get(supervisor_id)
+    if supervisor is None:
+        return [f"supervisor #{supervisor_id} is not an employee of {team}"]
+    if supervisor is employee:
+        return ["supervisor cannot be the employee themself"]
+    if not supervisor.active:
+        return [f"supervisor {supervisor.name} is not active"]
+    chain = [supervisor]
+    while (boss := by_id.get(chain[-1].supervisor_id)) is not None and boss not in chain:
+        chain.append(boss)
+        if boss is employee:
+            reports = [f"{chain[0].name} reports to {chain[1].name}", *(f"who reports to {e.name}" for e in chain[2:])]
+            return [f"supervisor {supervisor.name} would make a loop: " + ", ".join(reports)]
+    return []
+
+
+def _folded(text: str | None) -> str:
+    """`text` with its spacing folded ("  Li   Na " -> "Li Na"); empty for None."""
+    return " ".join((text or "").split())
+
+
 def _details_of(employee: Employee) -> EmployeeDetails:
     return EmployeeDetails(
         name=employee.name,
+        email=employee.email,
+        phone=employee.phone,
+        supervisor_id=employee.supervisor_id,
         skills={row.skill.code: row.level for row in sorted(employee.skills, key=lambda r: -r.level)},
         channel_limits={row.channel.value: row.max_concurrent_tickets for row in employee.channel_limits},
         **{field: getattr(employee, field) for field in (*NUMBERS, *FLAGS)},

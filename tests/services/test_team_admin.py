@@ -65,9 +65,10 @@ def snapshot(factory: sessionmaker[Session]) -> list[tuple[object, ...]]:
     with factory() as session:
         employees = session.scalars(select(Employee).order_by(Employee.id).options(
             selectinload(Employee.skills).selectinload(EmployeeSkill.skill), selectinload(Employee.channel_limits)))
-        return [(e.id, e.team_id, e.name, e.email, e.phone, e.supervisor_id, e.version, e.min_minutes_per_week, e.max_minutes_per_week, e.max_consecutive_days,
-                 e.min_consecutive_days_off, e.min_rest_minutes, e.may_work_nights, e.max_nights_per_week,
-                 e.max_concurrent_tickets, e.active, sorted((s.skill.code, s.level) for s in e.skills),
+        return [(e.id, e.team_id, e.name, e.email, e.phone, e.supervisor_id, e.version, e.min_minutes_per_week,
+                 e.max_minutes_per_week, e.max_consecutive_days, e.min_consecutive_days_off, e.min_rest_minutes,
+                 e.may_work_nights, e.max_nights_per_week, e.max_concurrent_tickets, e.active,
+                 sorted((s.skill.code, s.level) for s in e.skills),
                  sorted((c.channel.value, c.max_concurrent_tickets) for c in e.channel_limits)) for e in employees]
 
 

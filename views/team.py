@@ -1,8 +1,11 @@
 """Team (managers): the people of the team in one table (skills and levels, the contract limits the roster
-solver applies, routing limits per channel, active), and a form to change one employee or add one.
+solver applies, routing limits per channel, active), and a form to change one employee or add one (also their
+e-mail, phone and supervisor).
 
-Until this page, only the demo seed set these. The rules (ranges, unique names, the team's skills) live in
-`shiftdesk.services.team_admin`; this page draws and forwards, and shows a refusal as the service words it.
+Until this page, only the demo seed set these. The rules (ranges, unique names, the team's skills, who may
+supervise whom) live in `shiftdesk.services.team_admin`; this page draws and forwards, and shows a refusal as
+the service words it. A form remembers the employee's version it was drawn from, so saving over another
+manager's newer change is refused; its Reload button draws the employee afresh.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from shiftdesk.services import team_admin
-from shiftdesk.services.team_admin import CHANNELS, FLAGS, LEVELS, MAX_OPEN_TICKETS, NUMBERS, EmployeeDetails
+from shiftdesk.services.team_admin import (
+    CHANNELS,
+    FLAGS,
+    LEVELS,
+    MAX_OPEN_TICKETS,
+    NUMBERS,
+    EmployeeDetails,
+)
 from views.ui import db, page_team, page_user, run_action
 
 FLASH_KEY = "team_flash"
@@ -29,6 +39,7 @@ with db() as session:
     team_id = page_team(session)
     people = team_admin.team_people(session, user, team_id)
 members = {m.id: m.details for m in people.members}
+versions = {m.id: m.version for m in people.members}
 
 
 def limits_text(details: EmployeeDetails) -> str:
@@ -76,7 +87,7 @@ def key(employee_id: int, field: str) -> str:
 
 
 def form_keys(employee_id: int) -> tuple[str, ...]:
-    fields = ("name", *FLAGS, *NUMBERS, *(f"skill_{code}" for code in people.skills),
+    fields = ("name", "email", "phone", "supervisor", *FLAGS, *NUMBERS, *(f"skill_{code}" for code in people.skills),
               *(f"limit_{c}" for c in CHANNELS))
     return tuple(key(employee_id, field) for field in fields)
 
@@ -85,12 +96,41 @@ def label(field: str) -> str:
     return NUMBERS[field][0].capitalize()
 
 
+def supervisor_choices(employee_id: int, current: int | None) -> list[int | None]:
+    """None (no supervisor), then the other active employees; the current supervisor stays on offer even if they
+    have left, since keeping them is allowed and the form must be able to show them."""
+    choices = [None, *(i for i, d in members.items() if d.active and i != employee_id)]
+    return choices if current in choices else [*choices, current]
+
+
+def supervisor_label(employee_id: int | None) -> str:
+    if employee_id is None:
+        return "—"
+    if employee_id not in members:  # set outside this page, to someone of another team
+        return f"employee #{employee_id}"
+    return members[employee_id].name + ("" if members[employee_id].active else " (inactive)")
+
+
 def employee_form(employee_id: int, details: EmployeeDetails) -> None:
-    """One employee's details in a form; saving sends them all to the service in one transaction."""
+    """One employee's details in a form; saving sends them all to the service in one transaction, with the
+    version the form was drawn from."""
+    version_key = key(employee_id, "version")
+    if key(employee_id, "name") not in st.session_state:
+        # The form's inputs start from this run's read (they are new, or were cleared): what they show is this version.
+        st.session_state[version_key] = versions.get(employee_id)
     with st.form(f"team_form_{employee_id}"):
         name_col, active_col = st.columns([3, 1], vertical_alignment="bottom")
         name = name_col.text_input("Name", details.name, key=key(employee_id, "name"))
-        active = active_col.checkbox("Active (rostered and routed)", details.active, key=key(employee_id, "active"))
+        active = active_col.checkbox("Active (rostered, routed, may sign in)", details.active,
+                                     key=key(employee_id, "active"))
+        email_col, phone_col, supervisor_col = st.columns(3)
+        email = email_col.text_input("Email", details.email or "", key=key(employee_id, "email"),
+                                     placeholder="name@example.com")
+        phone = phone_col.text_input("Phone", details.phone or "", key=key(employee_id, "phone"))
+        choices = supervisor_choices(employee_id, details.supervisor_id)
+        supervisor = supervisor_col.selectbox("Supervisor", choices, index=choices.index(details.supervisor_id),
+                                              key=key(employee_id, "supervisor"), format_func=supervisor_label,
+                                              help="Notified when this person's tickets escalate")
         st.markdown("**Skills**")
         levels = {}
         for column, (code, skill_name) in zip(st.columns(len(people.skills) or 1), people.skills.items()):
@@ -118,14 +158,23 @@ def employee_form(employee_id: int, details: EmployeeDetails) -> None:
         adding = employee_id == NEW
         submitted = st.form_submit_button("Add employee" if adding else "Save", type="primary",
                                           icon=":material/person_add:" if adding else ":material/save:")
+        reload = False if adding else st.form_submit_button(
+            "Reload", icon=":material/refresh:", help="Drop this form's changes and show the employee as stored now")
+    if reload:
+        for field in form_keys(employee_id):
+            st.session_state.pop(field, None)
+        st.rerun()
     if submitted:
         wanted = EmployeeDetails(
-            name=name, skills={code: level for code, level in levels.items() if level}, may_work_nights=nights,
+            name=name, email=email, phone=phone, supervisor_id=supervisor,
+            skills={code: level for code, level in levels.items() if level}, may_work_nights=nights,
             channel_limits={c: n for c, n in limits.items() if n is not None}, active=active, **numbers,
         )
         done = f"Added {wanted.name.strip()}." if adding else f"Saved {wanted.name.strip()}."
+        loaded = st.session_state[version_key]
         run_action(user, FLASH_KEY, lambda session, user, _now: team_admin.save_employee(
-            session, user, team_id, None if adding else employee_id, wanted), done, clear=form_keys(employee_id))
+            session, user, team_id, None if adding else employee_id, wanted, loaded), done,
+            clear=form_keys(employee_id))
 
 
 st.title("Team")

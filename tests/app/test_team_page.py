@@ -1,6 +1,7 @@
 """The Team page, driven through AppTest on the demo desk: the manager sees every employee with skills,
-contract and routing limits, changes one, is refused a bad change (nothing stored, the form keeps it) and
-adds one; agents and planners do not get the page."""
+contract and routing limits, changes one (also e-mail, phone and supervisor), is refused a bad change (nothing
+stored, the form keeps it) and adds one; a manager saving over another's newer change is refused until they
+reload; someone deactivated here can no longer sign in; agents and planners do not get the page."""
 
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def test_a_refused_change_is_shown_stores_nothing_and_keeps_the_form(open_page, 
     at.selectbox(key=f"team_{employee_id}_limit_chat").select_index(0)
     at = _submit(at, "Save")
     assert [e.value for e in at.error] == [
-        f"Wang Wei: shared limit is -1: it cannot be negative; min minutes per week "
-        f"{before.max_minutes_per_week + 60} is above max minutes per week {before.max_minutes_per_week}"]
+        (f"Wang Wei: shared limit is -1: it cannot be negative; min minutes per week "
+         f"{before.max_minutes_per_week + 60} is above max minutes per week {before.max_minutes_per_week}")]
     assert not at.success
     assert at.number_input(key=f"team_{employee_id}_max_concurrent_tickets").value == -1
     with database() as session:
@@ -139,3 +140,69 @@ def test_agents_and_planners_do_not_get_the_team_page(app_as, demo_db, login) ->
     direct.run()
     assert [e.value for e in direct.error] == [f"Your role ({login}) may not open this page."]
     assert not direct.title and not direct.dataframe
+
+
+def test_the_manager_sets_email_phone_and_supervisor_and_a_bad_address_is_refused(open_page, database) -> None:
+    with database() as session:
+        li_na = _employee(session, "Li Na")
+        employee_id, email = li_na.id, li_na.email
+        # Li Na supervises part of the desk: her new supervisor is one who reports to nobody, so no loop.
+        supervisor_id = session.scalar(select(Employee.id).where(
+            Employee.supervisor_id.is_(None), Employee.active.is_(True), Employee.id != employee_id).limit(1))
+        assert supervisor_id is not None and supervisor_id != li_na.supervisor_id
+    at = _pick(open_page("manager", PAGE), employee_id)
+    assert at.text_input(key=f"team_{employee_id}_email").value == email  # the form starts from what is stored
+    at.text_input(key=f"team_{employee_id}_email").input("li.na at example.cn")
+    at.text_input(key=f"team_{employee_id}_phone").input("+86 21 5555 0100")
+    at.selectbox(key=f"team_{employee_id}_supervisor").set_value(supervisor_id)
+    at = _submit(at, "Save")
+    assert [e.value for e in at.error] == [
+        "Li Na: email 'li.na at example.cn' is not an address like name@example.com"]
+    with database() as session:
+        assert _employee(session, "Li Na").email == email
+    at.text_input(key=f"team_{employee_id}_email").input("li.na@example.cn")
+    at = _submit(at, "Save")
+    assert [s.value for s in at.success] == ["Saved Li Na."] and not at.error
+    with database() as session:
+        stored = _employee(session, "Li Na")
+        assert (stored.email, stored.phone, stored.supervisor_id) == ("li.na@example.cn", "+86 21 5555 0100",
+                                                                       supervisor_id)
+
+
+def test_a_manager_saving_over_another_managers_newer_change_is_refused_until_they_reload(open_page,
+                                                                                           database) -> None:
+    with database() as session:
+        employee_id = _employee(session, "Wang Wei").id
+    first, second = (_pick(open_page("manager", PAGE), employee_id) for _ in range(2))  # both open Wang Wei
+    second.number_input(key=f"team_{employee_id}_max_concurrent_tickets").set_value(2)
+    assert [s.value for s in _submit(second, "Save").success] == ["Saved Wang Wei."]
+    first.number_input(key=f"team_{employee_id}_min_rest_minutes").set_value(9 * 60)
+    first = _submit(first, "Save")
+    assert [e.value for e in first.error] == [
+        "Wang Wei was changed by someone else since you opened it; reload to see their change"]
+    assert first.number_input(key=f"team_{employee_id}_min_rest_minutes").value == 9 * 60  # their edit is kept
+    first = _submit(first, "Save")  # saving again from the same outdated form is refused again
+    assert [e.value for e in first.error] == [
+        "Wang Wei was changed by someone else since you opened it; reload to see their change"]
+    with database() as session:
+        stored = _employee(session, "Wang Wei")
+        assert (stored.max_concurrent_tickets, stored.min_rest_minutes) != (2, 9 * 60)
+        assert stored.max_concurrent_tickets == 2  # the second manager's change stands
+    first = _submit(first, "Reload")
+    assert first.number_input(key=f"team_{employee_id}_max_concurrent_tickets").value == 2  # their change shows
+    first.number_input(key=f"team_{employee_id}_min_rest_minutes").set_value(9 * 60)
+    assert [s.value for s in _submit(first, "Save").success] == ["Saved Wang Wei."]
+    with database() as session:
+        stored = _employee(session, "Wang Wei")
+        assert (stored.max_concurrent_tickets, stored.min_rest_minutes) == (2, 9 * 60)
+
+
+def test_an_agent_deactivated_on_the_team_page_cannot_sign_in(open_page, app_as, database) -> None:
+    with database() as session:
+        employee_id = session.scalar(select(User.employee_id).where(User.login == "agent"))
+    at = _pick(open_page("manager", PAGE), employee_id)
+    at.checkbox(key=f"team_{employee_id}_active").uncheck()
+    assert not _submit(at, "Save").error
+    agent = app_as("agent")
+    assert [e.value for e in agent.error] == ["This account is deactivated; ask a manager."]
+    assert "current_user" not in agent.session_state

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from shiftdesk.auth import AccountDeactivated, authenticate
+from shiftdesk.auth import DEACTIVATED, AccountDeactivated, authenticate, still_active
 from views.ui import USER_KEY, current_user, db, now, show_error
 
 st.set_page_config(page_title="ShiftDesk", page_icon=":material/support_agent:", layout="wide")
@@ -61,6 +61,12 @@ def logout() -> None:
 
 
 user = current_user()
+if user is not None:
+    with db() as session:
+        if not still_active(session, user.id):
+            logout()
+            user = None
+            st.error(DEACTIVATED)
 if user is None:
     # The acknowledge link in a night page carries its own token: it works signed out, like the API's.
     navigation = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:", default=True),

@@ -50,6 +50,9 @@ class AccountDeactivated(UserError):
     """The login and password are right, but the account or the employee behind it is no longer active."""
 
 
+DEACTIVATED = "This account is deactivated; ask a manager."
+
+
 @dataclass(frozen=True)
 class CurrentUser:
     """What a session remembers about who is signed in (no password material)."""
@@ -105,12 +108,26 @@ def authenticate(session: Session, login: str, password: str, now: datetime) -> 
         return None
     if not verify_password(user.password_hash, password):
         return None
-    if not user.active or (user.employee is not None and not user.employee.active):
-        raise AccountDeactivated("This account is deactivated; ask a manager.")
+    if not _active(user):
+        raise AccountDeactivated(DEACTIVATED)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     return as_current_user(user)
+
+
+def still_active(session: Session, user_id: int) -> bool:
+    """Is a signed-in user's account (and their employee) still active?
+
+    Checked on every run of the app, so deactivating someone ends a session
+    they already have open, not only their next sign-in.
+    """
+    user = session.get(User, user_id)
+    return user is not None and _active(user)
+
+
+def _active(user: User) -> bool:
+    return user.active and (user.employee is None or user.employee.active)
 
 
 def as_current_user(user: User) -> CurrentUser:

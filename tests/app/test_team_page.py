@@ -206,3 +206,16 @@ def test_an_agent_deactivated_on_the_team_page_cannot_sign_in(open_page, app_as,
     agent = app_as("agent")
     assert [e.value for e in agent.error] == ["This account is deactivated; ask a manager."]
     assert "current_user" not in agent.session_state
+
+
+def test_deactivating_someone_ends_the_session_they_already_have_open(open_page, app_as, database) -> None:
+    agent = open_page("agent", "views/my_shifts.py")
+    with database() as session:
+        employee_id = session.scalar(select(User.employee_id).where(User.login == "agent"))
+    at = _pick(open_page("manager", PAGE), employee_id)
+    at.checkbox(key=f"team_{employee_id}_active").uncheck()
+    assert not _submit(at, "Save").error
+    agent.run()
+    assert [e.value for e in agent.error] == ["This account is deactivated; ask a manager."]
+    assert "current_user" not in agent.session_state
+    assert agent.text_input(key="login_name") is not None

@@ -15,15 +15,18 @@ from forecasting.models.smoothing import HoltWinters, Mstl
 
 
 def _ensemble(calendar: DayCalendar) -> Ensemble:
-    """A robust daily level (median of recent days), a fast one (clipped smoothing tuned for the next day) and the GLM.
+    """Two daily levels (median of recent days; clipped smoothing tuned for the next day), per-slot smoothing and the GLM.
 
     The median level ignores odd days, the smoothed one follows a shift
-    sooner, the GLM weights whole recent weeks per slot: their errors differ
-    enough that the mean beats each member on most weeks of both shared series.
+    sooner, the slot profile lets each time of day move on its own and the
+    GLM weights whole recent weeks per slot: their errors differ enough that
+    the median of the four beats each member over the weekly origins of both
+    shared series (the median, not the mean: the member furthest out on a
+    given day is left out).
     """
     return Ensemble([
         LevelProfile(calendar, level="median"), LevelProfile(calendar, level="huber", level_horizon=1),
-        PoissonGlm(calendar),
+        SlotProfile(calendar), PoissonGlm(calendar),
     ])
 
 

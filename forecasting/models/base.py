@@ -22,13 +22,12 @@ from typing import ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from forecasting.calendar import DayCalendar
-from forecasting.calendar import AFTER_CLOSURE
+from forecasting.calendar import AFTER_CLOSURE, DayCalendar
 from forecasting.daymatrix import DayMatrix, after_closure, build_day_matrix, open_weekdays
 from forecasting.errors import ForecastError
 from forecasting.grid import interval_range, local_dates, slot_of_day
 from forecasting.intervals import MIN_RESIDUALS, Calibration, calibrate
-from forecasting.models.month_cycle import PHASES, phase_factors, phase_of
+from forecasting.models.month_cycle import MonthCycle
 from forecasting.open_hours import infer_open_hours
 
 DEFAULT_LEVELS = (80, 95)
@@ -125,11 +124,11 @@ class ForecastModel:
     # ----- shared machinery --------------------------------------------------------------
     def _fit_on(self, matrix: DayMatrix) -> None:
         self._matrix = matrix
-        self._phase = (
-            phase_factors(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable)
-            if self.follows_month_cycle else np.ones(PHASES)
+        self._cycle = (
+            MonthCycle.learn(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable, self.calendar)
+            if self.follows_month_cycle else MonthCycle.flat(self.calendar)
         )
-        matrix = replace(matrix, values=matrix.values / self._phase[phase_of(matrix.dates)][:, None])
+        matrix = replace(matrix, values=matrix.values / self._cycle.of(matrix.dates)[:, None])
         self._fit_matrix(matrix)
         self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
 
@@ -155,7 +154,7 @@ class ForecastModel:
         labels = self.calendar.labels(days) if labels is None else labels
         weekdays = self.calendar.effective_weekdays(days, labels)
         rows = self._predict_days(days, weekdays, labels)
-        factors = np.array([self._day_factor(label) for label in labels]) * self._phase[phase_of(days)]
+        factors = np.array([self._day_factor(label) for label in labels]) * self._cycle.of(days)
         return rows * factors[:, None]
 
     def _day_factor(self, label: str) -> float:

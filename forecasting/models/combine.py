@@ -23,7 +23,7 @@ SELECTION_WEEKS = CALIBRATION_WEEKS
 
 
 class Ensemble(ForecastModel):
-    """The mean of its members' point forecasts (each with its own special-day and month effects)."""
+    """The median of its members' point forecasts per cell (each with its own special-day and month effects)."""
 
     learns_special_days = True
     follows_month_cycle = False
@@ -39,7 +39,7 @@ class Ensemble(ForecastModel):
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         rows = [member._days_with_effects(dates, labels) for member in self._fitted]
-        return np.mean(rows, axis=0)
+        return np.median(rows, axis=0)
 
 
 class AutoModel(ForecastModel):

@@ -1,48 +1,122 @@
-"""The monthly cycle of demand: day-of-month factors on top of the weekly pattern.
+"""The monthly cycle of demand: turn-of-month and day-of-month factors on top of the weekly pattern.
 
-Bank call centres run busier after the turn of the month (salaries, statements,
-standing orders) and quieter towards its end: on the shared Israeli series
-days 1-5 run about 16% above their weekday's local median and days 26-31
-about 11% below. A level read off the last days then carries the end-of-month
-trough into the next month, and every forecast made late in a month runs low.
-So models see daily totals divided by a factor per phase of the month and
-multiply their forecasts by the factor of the day forecast.
+Bank call centres run busier around the turn of the month (salaries,
+statements, standing orders) and quieter in its last full week: on both
+shared series the last business day and the first business days of a month
+run 10-15% above their weekday's local median. The peak follows business
+days, not the calendar (when the 1st is a Saturday it lands on Monday), so
+the days of a month are phased by business-day position where it matters:
+the first three and the last two business days of the month each have a
+phase; every other day falls in the first, second or last third of the
+month. A level read off the last days would otherwise carry the month-end
+trough into the next month.
 
-Factors are learned from the history (each ordinary day's total over the
-median total of its weekday within five weeks, averaged per phase) and
-shrunk towards 1 by how many days back them, so a series without a monthly
+Models see daily totals divided by the factor of each day's phase and
+multiply their forecasts by the factor of the day forecast. Factors are
+learned from the history (each ordinary day's total over the median total of
+its weekday within five weeks, averaged per phase) and shrunk towards 1 by
+empirical Bayes: the spread of single days around their phase mean against
+the spread of the phase means themselves, so a series without a monthly
 cycle, or too short a history, keeps factors near 1.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
-# Phases of the month: days 1-5, 6-10, ..., 26-31.
-PHASE_DAYS = 5
-PHASES = 6
-# Days of evidence that weigh as much as the prior factor of 1.
-SHRINK_DAYS = 10
+from forecasting.calendar import HOLIDAY, MAKEUP_WORKDAY, UNSEEN_HOLIDAY, DayCalendar
+
+# Phases: first, second, third business day; last, second-to-last business
+# day; then the other days of calendar days 1-10, 11-20 and 21-31.
+FIRST_DAYS, LAST_DAYS = 3, 2
+THIRDS = (5, 10, 15, 20, 25)
+PHASES = FIRST_DAYS + LAST_DAYS + len(THIRDS) + 1
 WINDOW_DAYS = 35
+MAD_TO_SD = 1.4826
+# A weekday whose median total is at least this share of the busiest
+# weekday's is a business day (Friday at an Israeli bank, a third of a
+# normal day, is not).
+BUSINESS_SHARE = 0.5
 
 
-def phase_of(dates: pd.DatetimeIndex) -> np.ndarray:
-    """Phase (0-5) of each date's day of month."""
-    return np.minimum((np.asarray(dates.day) - 1) // PHASE_DAYS, PHASES - 1)
+@dataclass(frozen=True)
+class MonthCycle:
+    """Mean-one factor per phase of the month, and which weekdays are business days."""
+
+    factors: np.ndarray
+    business_weekdays: frozenset[int]
+    calendar: DayCalendar
+
+    @classmethod
+    def flat(cls, calendar: DayCalendar) -> MonthCycle:
+        """No monthly cycle (baselines, composites whose members apply their own)."""
+        return cls(np.ones(PHASES), frozenset(range(5)), calendar)
+
+    @classmethod
+    def learn(
+        cls, totals: np.ndarray, dates: pd.DatetimeIndex, weekdays: np.ndarray, usable: np.ndarray, calendar: DayCalendar
+    ) -> MonthCycle:
+        """Factors from the daily totals of ordinary days."""
+        weekdays = np.asarray(weekdays)
+        series = pd.Series(np.asarray(totals, float), index=dates)[usable]
+        medians = series.groupby(weekdays[usable]).median()
+        business = frozenset(int(d) for d, m in medians.items() if m >= BUSINESS_SHARE * medians.max()) if len(medians) else frozenset()
+        cycle = cls(np.ones(PHASES), business, calendar)
+        ratios = pd.Series(np.nan, index=series.index)
+        for weekday in np.unique(weekdays[usable]):
+            same = series[weekdays[usable] == weekday]
+            median = same.rolling(f"{2 * WINDOW_DAYS + 1}D", center=True, min_periods=3).median()
+            ratios[same.index] = same / median
+        ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+        if len(ratios) < 2 * PHASES:
+            return cycle
+        phases = cycle.phase_of(pd.DatetimeIndex(ratios.index))
+        values = ratios.to_numpy()
+        counts = np.bincount(phases, minlength=PHASES)
+        means = np.bincount(phases, values, minlength=PHASES) / np.maximum(counts, 1)
+        noise = (MAD_TO_SD * np.median(np.abs(values - means[phases]))) ** 2
+        seen = counts > 0
+        # Between-phase variance of the true factors: the phase means' spread less what their noise explains.
+        signal = max(np.mean((means[seen] - 1) ** 2) - noise * np.mean(1 / counts[seen]), 0.0)
+        weight = np.where(seen, counts / (counts + noise / signal), 0.0) if signal > 0 else np.zeros(PHASES)
+        factors = 1 + weight * (means - 1)
+        return cls(factors / factors.mean(), business, calendar)
+
+    def phase_of(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Phase (0 to PHASES - 1) of each naive local date."""
+        dates = pd.DatetimeIndex(dates)
+        phases = np.searchsorted(np.array(THIRDS), np.asarray(dates.day), side="left") + FIRST_DAYS + LAST_DAYS
+        months = dates.to_period("M")
+        for month in months.unique():
+            rows = np.flatnonzero(months == month)
+            ranked = _business_ranks(self.calendar, self.business_weekdays, month.start_time)[np.asarray(dates[rows].day) - 1]
+            phases[rows] = np.where(ranked >= 0, ranked, phases[rows])
+        return phases
+
+    def of(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """The factor of each naive local date."""
+        return self.factors[self.phase_of(dates)]
 
 
-def phase_factors(totals: np.ndarray, dates: pd.DatetimeIndex, weekdays: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """Mean-one factor per phase from daily totals (ordinary days only)."""
-    series = pd.Series(np.asarray(totals, float), index=dates)[usable]
-    ratios = pd.Series(np.nan, index=series.index)
-    for weekday in np.unique(np.asarray(weekdays)[usable]):
-        same = series[np.asarray(weekdays)[usable] == weekday]
-        median = same.rolling(f"{2 * WINDOW_DAYS + 1}D", center=True, min_periods=3).median()
-        ratios[same.index] = same / median
-    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
-    phases = phase_of(pd.DatetimeIndex(ratios.index))
-    sums = np.bincount(phases, ratios.to_numpy(), minlength=PHASES)
-    counts = np.bincount(phases, minlength=PHASES)
-    factors = (sums + SHRINK_DAYS) / (counts + SHRINK_DAYS)
-    return factors / factors.mean()
+@lru_cache(maxsize=4096)
+def _business_ranks(calendar: DayCalendar, business_weekdays: frozenset[int], month_start: pd.Timestamp) -> np.ndarray:
+    """Per day of the month: its phase if it is one of the first or last business days, else -1.
+
+    Cached: every fit and forecast asks for the same months again.
+    """
+    days = pd.date_range(month_start, month_start + pd.offsets.MonthEnd(0), freq="D")
+    labels = calendar.labels(days)
+    business = np.isin(days.dayofweek, list(business_weekdays)) & ~np.isin(labels, [HOLIDAY, UNSEEN_HOLIDAY])
+    business |= labels == MAKEUP_WORKDAY
+    ranks = np.full(len(days), -1)
+    positions = np.flatnonzero(business)
+    ranks[positions[:FIRST_DAYS]] = np.arange(min(FIRST_DAYS, len(positions)))
+    for rank, position in enumerate(positions[::-1][:LAST_DAYS]):
+        if ranks[position] < 0:
+            ranks[position] = FIRST_DAYS + rank
+    ranks.flags.writeable = False
+    return ranks

@@ -252,8 +252,29 @@ def test_forecast_after_the_month_end_follows_the_monthly_cycle(name, series_fac
 
 def test_month_factors_stay_near_one_without_a_monthly_cycle(series_factory):
     from forecasting.daymatrix import build_day_matrix
-    from forecasting.models.month_cycle import phase_factors
+    from forecasting.models.month_cycle import MonthCycle
 
     matrix = build_day_matrix(series_factory(weeks=30, seed=3), DayCalendar())
-    factors = phase_factors(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable)
-    np.testing.assert_allclose(factors, 1.0, atol=0.03)
+    cycle = MonthCycle.learn(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable, DayCalendar())
+    np.testing.assert_allclose(cycle.factors, 1.0, atol=0.03)
+
+
+def _first_business_days(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Is each date the first Monday-to-Friday day of its month?"""
+    frame = pd.DataFrame({"date": dates, "month": dates.to_period("M")})
+    weekdays = frame[frame["date"].dt.dayofweek < 5]
+    return dates.isin(weekdays.groupby("month")["date"].min())
+
+
+@pytest.mark.parametrize("name", ["level_profile", "slot_profile", "poisson_glm", "ensemble"])
+def test_the_turn_of_month_peak_follows_the_first_business_day(name, series_factory):
+    """Saturday 1 June 2024 is closed: the month's first-day peak the history shows lands on Monday 3 June."""
+    from forecasting.models import make_model
+
+    y = series_factory(weeks=21, start="2024-01-01", weekdays=(0, 1, 2, 3, 4), open_hours=(8, 18), seed=1)
+    y = y * np.where(_first_business_days(y.index.tz_localize(None).normalize()), 1.4, 1.0)
+    future = pd.date_range("2024-06-03 08:00", "2024-06-10 18:00", freq="60min", tz="UTC")
+    future = future[(future.hour >= 8) & (future.hour < 18)]
+    forecast = make_model(name).fit(y).predict(future)["mean"]
+    first, next_monday = forecast[future.day == 3].sum(), forecast[future.day == 10].sum()
+    assert first / next_monday == pytest.approx(1.4, abs=0.12)  # on calendar days 1-5 alone: 1.0-1.1

@@ -36,6 +36,12 @@ FIRST_DAYS, LAST_DAYS = 3, 2
 THIRDS = (5, 10, 15, 20, 25)
 PHASES = FIRST_DAYS + LAST_DAYS + len(THIRDS) + 1
 WINDOW_DAYS = 35
+PHASE_NAMES = (
+    "1st business day", "2nd business day", "3rd business day", "last business day", "second-to-last business day",
+    *(f"other days {lo}-{hi}" for lo, hi in zip((1, *(t + 1 for t in THIRDS)), (*THIRDS, 31))),
+)
+# A phase's factor is worth naming in the notes when it moves a day by at least this share.
+NOTABLE = 0.03
 MAD_TO_SD = 1.4826
 # A weekday whose median total is at least this share of the busiest
 # weekday's is a business day (Friday at an Israeli bank, a third of a
@@ -84,7 +90,8 @@ class MonthCycle:
         signal = max(np.mean((means[seen] - 1) ** 2) - noise * np.mean(1 / counts[seen]), 0.0)
         weight = np.where(seen, counts / (counts + noise / signal), 0.0) if signal > 0 else np.zeros(PHASES)
         factors = 1 + weight * (means - 1)
-        return cls(factors / factors.mean(), business, calendar)
+        # Mean one over the days, not the phases: a day outside the named ones then reads as about normal.
+        return cls(factors / np.average(factors, weights=counts), business, calendar)
 
     def phase_of(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Phase (0 to PHASES - 1) of each naive local date."""
@@ -96,6 +103,13 @@ class MonthCycle:
             ranked = _business_ranks(self.calendar, self.business_weekdays, month.start_time)[np.asarray(dates[rows].day) - 1]
             phases[rows] = np.where(ranked >= 0, ranked, phases[rows])
         return phases
+
+    def describe(self) -> str:
+        """The phases a forecast moves by at least `NOTABLE` (for the forecast's notes), in a manager's words."""
+        notable = [f"{name} {factor - 1:+.0%}" for name, factor in zip(PHASE_NAMES, self.factors) if abs(factor - 1) >= NOTABLE]
+        if not notable:
+            return f"no monthly cycle: every part of the month within {NOTABLE:.0%} of its weekday's level"
+        return "monthly cycle learned from the history: " + ", ".join(notable) + " (against the weekday's level)"
 
     def of(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """The factor of each naive local date."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -278,3 +280,21 @@ def test_the_turn_of_month_peak_follows_the_first_business_day(name, series_fact
     forecast = make_model(name).fit(y).predict(future)["mean"]
     first, next_monday = forecast[future.day == 3].sum(), forecast[future.day == 10].sum()
     assert first / next_monday == pytest.approx(1.4, abs=0.12)  # on calendar days 1-5 alone: 1.0-1.1
+
+
+@pytest.mark.parametrize("peak, expected", [
+    (1.4, r"learned from the history: 1st business day \+[234]\d% \(against"),  # 5 months: shrunk from +40%
+    (1.0, r"no monthly cycle"),
+])
+def test_the_forecast_notes_name_the_monthly_cycle_it_applied(peak, expected, series_factory, tmp_path):
+    """A manager reading the forecast learns which days of the month it lifts or lowers, and by how much."""
+    from forecasting.history import read_history_csv
+    from forecasting.service import forecast_series
+    from tests.forecasting.conftest import write_csv
+
+    y = series_factory(weeks=21, start="2024-01-01", weekdays=(0, 1, 2, 3, 4), open_hours=(8, 18), seed=1)
+    write_csv(tmp_path / "h.csv", y * np.where(_first_business_days(y.index.tz_localize(None).normalize()), peak, 1.0))
+    history = read_history_csv(tmp_path / "h.csv", "UTC")
+    result = forecast_series(history, "2024-06-03 00:00", 7, 60, "UTC", backtest_weeks=1)
+    cycle = [note for note in result.notes if "monthly cycle" in note]
+    assert len(cycle) == 1 and re.search(expected, cycle[0]), result.notes

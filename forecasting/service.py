@@ -16,10 +16,10 @@ import pandas as pd
 
 from forecasting.backtest import BacktestResult, Progress, backtest
 from forecasting.calendar import DayCalendar
+from forecasting.daymatrix import build_day_matrix
 from forecasting.errors import ForecastError
 from forecasting.grid import check_interval, horizon_end, interval_range, local_dates
 from forecasting.history import History, aggregate, fill_open_intervals, queue_series
-from forecasting.daymatrix import build_day_matrix
 from forecasting.models import AUTO_DEFAULT, MODELS, AutoModel, Ensemble, ForecastModel, auto_candidates
 from forecasting.models.baselines import HistoricAverage, SeasonalNaive
 from forecasting.models.month_cycle import MonthCycle

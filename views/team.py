@@ -51,8 +51,9 @@ def limits_text(details: EmployeeDetails) -> str:
 
 def people_table() -> None:
     """One row per employee, narrow enough to show every column: ranges and limits are written out as text."""
+    names = {employee_id: d.name for employee_id, d in members.items()}
     frame = pd.DataFrame([{
-        "Name": d.name, "Active": d.active,
+        "Name": d.name, "Active": d.active, "Reports to": names.get(d.supervisor_id, ""),
         "Skills (level)": ", ".join(f"{code} {level}" for code, level in d.skills.items()),
         "Minutes/week": f"{d.min_minutes_per_week}–{d.max_minutes_per_week}",
         "Days on": d.max_consecutive_days, "Days off": d.min_consecutive_days_off, "Rest": d.min_rest_minutes,
@@ -65,6 +66,7 @@ def people_table() -> None:
                                          height=ROW_HEIGHT * VISIBLE_ROWS + 40, column_config={
         "Name": st.column_config.TextColumn(width=90),
         "Active": st.column_config.CheckboxColumn(width=45),
+        "Reports to": st.column_config.TextColumn(width=90, help="Supervisor: notified of escalations"),
         "Skills (level)": st.column_config.TextColumn(width=175, help="Level 1 (can do it) to 5"),
         "Minutes/week": st.column_config.TextColumn(width=95, help="Contract: minutes the roster gives each week, "
                                                                    "at least–at most"),
@@ -73,7 +75,7 @@ def people_table() -> None:
         "Rest": st.column_config.NumberColumn(width=50, help="Contract: least minutes of rest between two shifts"),
         "Nights": st.column_config.TextColumn(width=60, help="Contract: most night shifts a week, or none"),
         "Routing limits": st.column_config.TextColumn(
-            width=310, help="Open tickets at once: a channel's own limit (never: not routed that channel), then the "
+            width=220, help="Open tickets at once: a channel's own limit (never: not routed that channel), then the "
                             "number the other channels share"),
     })
 
@@ -121,8 +123,8 @@ def employee_form(employee_id: int, details: EmployeeDetails) -> None:
     with st.form(f"team_form_{employee_id}"):
         name_col, active_col = st.columns([3, 1], vertical_alignment="bottom")
         name = name_col.text_input("Name", details.name, key=key(employee_id, "name"))
-        active = active_col.checkbox("Active (rostered, routed, may sign in)", details.active,
-                                     key=key(employee_id, "active"))
+        active = active_col.checkbox("Active", details.active, key=key(employee_id, "active"),
+                                     help="Rostered, routed tickets and may sign in; unticked, none of these")
         email_col, phone_col, supervisor_col = st.columns(3)
         email = email_col.text_input("Email", details.email or "", key=key(employee_id, "email"),
                                      placeholder="name@example.com")

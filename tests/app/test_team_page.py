@@ -167,6 +167,8 @@ def test_the_manager_sets_email_phone_and_supervisor_and_a_bad_address_is_refuse
         stored = _employee(session, "Li Na")
         assert (stored.email, stored.phone, stored.supervisor_id) == ("li.na@example.cn", "+86 21 5555 0100",
                                                                        supervisor_id)
+        boss = session.get_one(Employee, supervisor_id).name
+    assert at.get_by_key("people").dataframe[0].value.set_index("Name").loc["Li Na", "Reports to"] == boss
 
 
 def test_a_manager_saving_over_another_managers_newer_change_is_refused_until_they_reload(open_page,

@@ -240,8 +240,8 @@ class DayCalendar:
             for i, day in enumerate(plain):
                 if day in workdays:
                     out[i] = MAKEUP_WORKDAY
-                elif kind(day):
-                    out[i] = kind(day)
+                elif label := kind(day):
+                    out[i] = label
                 elif business(day) and off(day + ONE_DAY):
                     out[i] = HOLIDAY_EVE
                 elif business(day) and _after_lost_workday(day, off, business, weekend):

@@ -16,13 +16,11 @@ import pandas as pd
 
 from forecasting.backtest import BacktestResult, Progress, backtest
 from forecasting.calendar import DayCalendar
-from forecasting.daymatrix import build_day_matrix
 from forecasting.errors import ForecastError
 from forecasting.grid import check_interval, horizon_end, interval_range, local_dates
 from forecasting.history import History, aggregate, fill_open_intervals, queue_series
-from forecasting.models import AUTO_DEFAULT, MODELS, AutoModel, Ensemble, ForecastModel, auto_candidates
+from forecasting.models import AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates
 from forecasting.models.baselines import HistoricAverage, SeasonalNaive
-from forecasting.models.month_cycle import MonthCycle
 from forecasting.open_hours import OpenHours, infer_open_hours, parse_open_hours
 
 FORECAST_COLUMNS = ["queue", "timestamp", "mean", "lo80", "hi80", "lo95", "hi95"]
@@ -158,8 +156,8 @@ def _forecast_queue(
         fitted = _fit_auto(y, candidates, result)
         chosen_name = fitted.chosen.name
         notes.append(_explain_choice(fitted))
-    if _applies_month_cycle(fitted):
-        notes.append(_month_cycle_of(y, calendar).describe())
+    if (cycle := fitted.applied_cycle()) is not None:
+        notes.append(cycle.describe())
     frame = fitted.predict(future).rename_axis("timestamp").reset_index()
     text = f"open hours: {hours.describe()} {hours.source}"
     return _QueueRun(frame, result.table, chosen_name, text, notes)
@@ -170,18 +168,6 @@ def _fit_auto(y: pd.Series, candidates: list[ForecastModel], result: BacktestRes
     finished = [c for c in candidates if result.table.loc[c.name, "status"] == "ok"]
     names = [c.name for c in finished]
     return AutoModel(finished, default=AUTO_DEFAULT if AUTO_DEFAULT in names else None).fit(y)
-
-
-def _applies_month_cycle(model: ForecastModel) -> bool:
-    """Does the model that made the forecast (auto's choice, an ensemble's members) scale days by the month's phase?"""
-    used = model.chosen if isinstance(model, AutoModel) else model
-    return any(m.follows_month_cycle for m in used.members) if isinstance(used, Ensemble) else used.follows_month_cycle
-
-
-def _month_cycle_of(y: pd.Series, calendar: DayCalendar) -> MonthCycle:
-    """The monthly cycle the models learn from this history (every model learns the same one)."""
-    matrix = build_day_matrix(y, calendar)
-    return MonthCycle.learn(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable, calendar)
 
 
 def _explain_choice(auto: AutoModel) -> str:

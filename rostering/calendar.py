@@ -451,7 +451,6 @@ class Calendar:
         return out
 
 
-
 def _conflict_table(cal: Calendar, rest: int) -> dict[tuple[int, ShiftTypeId], list[Conflict]]:
     """`Calendar.conflicts_after` for every (day, shift) at one minimum rest."""
     forbidden: dict[ShiftTypeId, set[ShiftTypeId]] = defaultdict(set)

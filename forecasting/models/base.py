@@ -125,12 +125,15 @@ class ForecastModel:
     def _fit_on(self, matrix: DayMatrix) -> None:
         self._matrix = matrix
         self._cycle = (
-            MonthCycle.learn(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable, self.calendar)
-            if self.follows_month_cycle else MonthCycle.flat(self.calendar)
+            MonthCycle.learn(matrix, self.calendar) if self.follows_month_cycle else MonthCycle.flat(self.calendar)
         )
         matrix = replace(matrix, values=matrix.values / self._cycle.of(matrix.dates)[:, None])
         self._fit_matrix(matrix)
         self._multipliers = {} if self.learns_special_days else learned_multipliers(matrix, self.calendar)
+
+    def applied_cycle(self) -> MonthCycle | None:
+        """The monthly cycle this fitted model scales its forecasts by, if it follows one (for the notes)."""
+        return self._cycle if self.follows_month_cycle else None
 
     def horizon_labels(self, days: pd.DatetimeIndex) -> np.ndarray:
         """Calendar labels of future days, plus AFTER_CLOSURE where the days asked for skip an open weekday.

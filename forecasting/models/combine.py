@@ -16,6 +16,7 @@ from forecasting.daymatrix import DayMatrix
 from forecasting.intervals import Calibration
 from forecasting.metrics import wape
 from forecasting.models.base import CALIBRATION_WEEKS, ForecastModel, InnerErrors, inner_errors
+from forecasting.models.month_cycle import MonthCycle
 
 # Weeks of one-week-ahead errors an automatic choice is based on (the same
 # inner weeks that calibrate intervals, so their forecasts are reused).
@@ -40,6 +41,10 @@ class Ensemble(ForecastModel):
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         rows = [member._days_with_effects(dates, labels) for member in self._fitted]
         return np.median(rows, axis=0)
+
+    def applied_cycle(self) -> MonthCycle | None:
+        """The members' cycle (they all learn the same one from the same history)."""
+        return next((cycle for m in self._fitted if (cycle := m.applied_cycle()) is not None), None)
 
 
 class AutoModel(ForecastModel):
@@ -79,6 +84,9 @@ class AutoModel(ForecastModel):
 
     def _predict_days(self, dates: pd.DatetimeIndex, weekdays: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return self.chosen._days_with_effects(dates, labels)
+
+    def applied_cycle(self) -> MonthCycle | None:
+        return self.chosen.applied_cycle()
 
     def _calibrate(self, matrix: DayMatrix) -> Calibration:
         """The chosen model's own intervals (its inner errors were just computed for the choice)."""

@@ -22,6 +22,8 @@ cycle, or too short a history, keeps factors near 1.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calendar import HOLIDAY, MAKEUP_WORKDAY, UNSEEN_HOLIDAY, DayCalendar
+from forecasting.daymatrix import DayMatrix
 
 # Phases: first, second, third business day; last, second-to-last business
 # day; then the other days by calendar day, in phases ending on these days (and 31).
@@ -47,6 +50,8 @@ MAD_TO_SD = 1.4826
 # weekday's is a business day (Friday at an Israeli bank, a third of a
 # normal day, is not).
 BUSINESS_SHARE = 0.5
+# Cycles `MonthCycle.learn` keeps (the least recently used go first): a backtest's cuts and their inner cuts.
+LEARNED_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -63,14 +68,33 @@ class MonthCycle:
         return cls(np.ones(PHASES), frozenset(range(5)), calendar)
 
     @classmethod
-    def learn(
-        cls, totals: np.ndarray, dates: pd.DatetimeIndex, weekdays: np.ndarray, usable: np.ndarray, calendar: DayCalendar
-    ) -> MonthCycle:
-        """Factors from the daily totals of ordinary days."""
-        weekdays = np.asarray(weekdays)
-        series = pd.Series(np.asarray(totals, float), index=dates)[usable]
+    def learn(cls, matrix: DayMatrix, calendar: DayCalendar) -> MonthCycle:
+        """Factors from the daily totals of the matrix's ordinary days.
+
+        Memoised on the matrix's content: every member of an ensemble and every
+        candidate of an automatic choice fits the same history cuts, and the
+        cycle depends on the cut alone.
+        """
+        key = (calendar, matrix.dates[0], len(matrix.dates), hash(matrix.values.tobytes()),
+               hash(matrix.usable.tobytes()), hash(matrix.weekdays.tobytes()))
+        with _LEARNED_LOCK:  # the app forecasts for several sessions at once
+            cycle = _LEARNED.get(key)
+            if cycle is not None:
+                _LEARNED.move_to_end(key)
+                return cycle
+        cycle = cls._learn(matrix, calendar)
+        with _LEARNED_LOCK:
+            _LEARNED[key] = cycle
+            while len(_LEARNED) > LEARNED_KEPT:
+                _LEARNED.popitem(last=False)
+        return cycle
+
+    @classmethod
+    def _learn(cls, matrix: DayMatrix, calendar: DayCalendar) -> MonthCycle:
+        weekdays, usable = matrix.weekdays, matrix.usable
+        series = pd.Series(matrix.totals, index=matrix.dates)[usable]
         medians = series.groupby(weekdays[usable]).median()
-        business = frozenset(int(d) for d, m in medians.items() if m >= BUSINESS_SHARE * medians.max()) if len(medians) else frozenset()
+        business = frozenset(int(d) for d, m in medians.items() if m >= BUSINESS_SHARE * medians.max())
         cycle = cls(np.ones(PHASES), business, calendar)
         ratios = pd.Series(np.nan, index=series.index)
         for weekday in np.unique(weekdays[usable]):
@@ -96,17 +120,19 @@ class MonthCycle:
     def phase_of(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Phase (0 to PHASES - 1) of each naive local date."""
         dates = pd.DatetimeIndex(dates)
-        phases = np.searchsorted(np.array(PHASE_ENDS), np.asarray(dates.day), side="left") + FIRST_DAYS + LAST_DAYS
-        months = dates.to_period("M")
-        for month in months.unique():
-            rows = np.flatnonzero(months == month)
-            ranked = _business_ranks(self.calendar, self.business_weekdays, month.start_time)[np.asarray(dates[rows].day) - 1]
-            phases[rows] = np.where(ranked >= 0, ranked, phases[rows])
-        return phases
+        if not len(dates):
+            return np.zeros(0, int)
+        day = np.asarray(dates.day)
+        by_calendar_day = np.searchsorted(np.array(PHASE_ENDS), day, side="left") + FIRST_DAYS + LAST_DAYS
+        months, month_of = np.unique(np.asarray(dates.to_period("M").start_time), return_inverse=True)
+        ranks = np.stack([_business_ranks(self.calendar, self.business_weekdays, pd.Timestamp(m)) for m in months])
+        ranked = ranks[month_of, day - 1]
+        return np.where(ranked >= 0, ranked, by_calendar_day)
 
     def describe(self) -> str:
         """The phases a forecast moves by at least `NOTABLE` (for the forecast's notes), in a manager's words."""
-        notable = [f"{name} {factor - 1:+.0%}" for name, factor in zip(PHASE_NAMES, self.factors) if abs(factor - 1) >= NOTABLE]
+        notable = [f"{name} {factor - 1:+.0%}" for name, factor in zip(PHASE_NAMES, self.factors)
+                   if abs(factor - 1) >= NOTABLE]
         if not notable:
             return f"no monthly cycle: every part of the month within {NOTABLE:.0%} of its weekday's level"
         return "monthly cycle learned from the history: " + ", ".join(notable) + " (against the weekday's level)"
@@ -120,7 +146,7 @@ class MonthCycle:
 
 @lru_cache(maxsize=4096)
 def _business_ranks(calendar: DayCalendar, business_weekdays: frozenset[int], month_start: pd.Timestamp) -> np.ndarray:
-    """Per day of the month: its phase if it is one of the first or last business days, else -1.
+    """Per day of the month (31 entries): its phase if it is one of the first or last business days, else -1.
 
     Cached: every fit and forecast asks for the same months again.
     """
@@ -128,7 +154,7 @@ def _business_ranks(calendar: DayCalendar, business_weekdays: frozenset[int], mo
     labels = calendar.labels(days)
     business = np.isin(days.dayofweek, list(business_weekdays)) & ~np.isin(labels, [HOLIDAY, UNSEEN_HOLIDAY])
     business |= labels == MAKEUP_WORKDAY
-    ranks = np.full(len(days), -1)
+    ranks = np.full(31, -1)  # 31 entries whatever the month's length, so months stack
     positions = np.flatnonzero(business)
     ranks[positions[:FIRST_DAYS]] = np.arange(min(FIRST_DAYS, len(positions)))
     for rank, position in enumerate(positions[::-1][:LAST_DAYS]):
@@ -136,3 +162,7 @@ def _business_ranks(calendar: DayCalendar, business_weekdays: frozenset[int], mo
             ranks[position] = FIRST_DAYS + rank
     ranks.flags.writeable = False
     return ranks
+
+
+_LEARNED: OrderedDict[tuple, MonthCycle] = OrderedDict()
+_LEARNED_LOCK = threading.Lock()

@@ -19,8 +19,9 @@ over another's newer change is refused rather than silently undoing it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -150,8 +151,11 @@ def save_employee(session: Session, user: CurrentUser, team_id: int, employee_id
     employee.email, employee.phone, employee.supervisor_id = email, phone, details.supervisor_id
     for field in (*NUMBERS, *FLAGS):
         setattr(employee, field, getattr(details, field))
-    _set_skills(employee, {skills[code].id: level for code, level in details.skills.items()})
-    _set_channel_limits(employee, {Channel(c): limit for c, limit in details.channel_limits.items()})
+    _sync_rows(employee.skills, {skills[code].id: level for code, level in details.skills.items()}, "skill_id",
+               "level", lambda skill_id, level: EmployeeSkill(skill_id=skill_id, level=level))
+    _sync_rows(employee.channel_limits, {Channel(c): limit for c, limit in details.channel_limits.items()}, "channel",
+               "max_concurrent_tickets", lambda channel, limit: EmployeeChannelLimit(channel=channel,
+                                                                                     max_concurrent_tickets=limit))
     session.flush()
     return employee.id
 
@@ -259,21 +263,12 @@ def _number_problems(label: str, value: object, low: int, high: int) -> list[str
     return []
 
 
-def _set_skills(employee: Employee, levels: dict[int, int]) -> None:
-    """Change the employee's skill rows in place (a row replaced by a new one with the same key would clash)."""
-    for row in list(employee.skills):
-        if row.skill_id in levels:
-            row.level = levels.pop(row.skill_id)
+def _sync_rows(rows: list, wanted: dict, key: str, value: str, make: Callable[[Any, int], object]) -> None:
+    """Make an employee's child rows (skills, channel limits) hold `wanted` (key -> value; consumed), changing rows
+    in place: a row replaced by a new one with the same key would clash on the table's unique key when flushed."""
+    for row in list(rows):
+        if getattr(row, key) in wanted:
+            setattr(row, value, wanted.pop(getattr(row, key)))
         else:
-            employee.skills.remove(row)
-    employee.skills.extend(EmployeeSkill(skill_id=skill_id, level=level) for skill_id, level in levels.items())
-
-
-def _set_channel_limits(employee: Employee, limits: dict[Channel, int]) -> None:
-    for row in list(employee.channel_limits):
-        if row.channel in limits:
-            row.max_concurrent_tickets = limits.pop(row.channel)
-        else:
-            employee.channel_limits.remove(row)
-    employee.channel_limits.extend(EmployeeChannelLimit(channel=channel, max_concurrent_tickets=limit)
-                                   for channel, limit in limits.items())
+            rows.remove(row)
+    rows.extend(make(k, v) for k, v in wanted.items())

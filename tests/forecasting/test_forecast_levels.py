@@ -257,7 +257,7 @@ def test_month_factors_stay_near_one_without_a_monthly_cycle(series_factory):
     from forecasting.models.month_cycle import MonthCycle
 
     matrix = build_day_matrix(series_factory(weeks=30, seed=3), DayCalendar())
-    cycle = MonthCycle.learn(matrix.totals, matrix.dates, matrix.weekdays, matrix.usable, DayCalendar())
+    cycle = MonthCycle.learn(matrix, DayCalendar())
     np.testing.assert_allclose(cycle.factors, 1.0, atol=0.03)
 
 

@@ -145,17 +145,28 @@ class DayCalendar:
         quiet = frozenset(by_name.index[by_name <= AUTO_AGREE_SHARE])
         busy = frozenset(by_name.index[by_name > AUTO_AGREE_SHARE])
         # A holiday the history never shows follows the seen ones, counted by name: a strict
-        # majority of quiet names closes it; a tie leaves it open (wrongly closed costs more).
-        unseen_closed = len(quiet) > len(busy)
+        # majority of quiet names makes it quiet; a tie leaves it open (wrongly closed costs more).
+        # Quiet is never shut by analogy alone: where a holiday is modelled as a weekday the desk
+        # does not open, a wrong guess would leave a whole open day unstaffed, while an open
+        # forecast for a shut day only costs staff the planner can stand down.
+        shut = self.quiet_weekday not in open_weekdays(_daily_totals(y))
+        unseen_closed = len(quiet) > len(busy) and not shut
         calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy, unseen_closed=unseen_closed)
         closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
         opened = f"; open as usual on {', '.join(sorted(busy))}, so those stay ordinary days" if busy else ""
-        analogy = (
-            f"forecast closed by analogy, as {len(quiet)} of the {len(by_name)} seen holidays ran quiet"
-            if unseen_closed else
-            f"forecast as an ordinary day with the special-day band by analogy, as {len(busy)} of the "
-            f"{len(by_name)} seen holidays ran normally"
-        )
+        if unseen_closed:
+            analogy = f"forecast closed by analogy, as {len(quiet)} of the {len(by_name)} seen holidays ran quiet"
+        elif len(quiet) > len(busy):
+            analogy = (
+                f"forecast as an ordinary day with the special-day band: {len(quiet)} of the {len(by_name)} seen "
+                f"holidays shut the desk, but a day is forecast shut only once seen shut (a wrong guess would leave "
+                f"it unstaffed); give --holidays {code} or an event if the desk closes"
+            )
+        else:
+            analogy = (
+                f"forecast as an ordinary day with the special-day band by analogy, as {len(busy)} of the "
+                f"{len(by_name)} seen holidays ran normally"
+            )
         return calendar, (
             f"holidays: {code} (the zone's country; {seen}{closed}{opened}; a holiday the history never shows on an "
             f"open weekday is {analogy}; --holidays {code} closes every holiday)"
@@ -167,8 +178,10 @@ class DayCalendar:
         An explicit country closes every holiday. With `--holidays auto` a name
         the history showed quiet closes the desk and one it showed open stays
         ordinary; a name it never showed follows the country's seen names
-        (closed if most ran quiet, or if none was seen), because a desk that
-        shut on the holidays it met will most likely shut on the next one too.
+        (quiet if most ran quiet, or if none was seen), because a desk that
+        ran quiet on the holidays it met will most likely do so on the next
+        one too; but where quiet means shut (the holiday's weekday is one the
+        desk never opens) it stays open (`confirmed_by` says why).
         """
         if self.confirmed_holidays is None:
             return HOLIDAY, "closed (explicit country)"
@@ -180,6 +193,8 @@ class DayCalendar:
             return HOLIDAY, "closed: no holiday of the country seen in the history"
         if self.unseen_closed:
             return HOLIDAY, "closed by analogy: never seen, most seen holidays ran quiet"
+        if len(self.confirmed_holidays) > len(self.open_holidays):
+            return UNSEEN_HOLIDAY, "open: never seen, and a desk is not forecast shut by analogy"
         return UNSEEN_HOLIDAY, "open by analogy: never seen, most seen holidays ran normally"
 
     def holiday_decisions(self, days: pd.DatetimeIndex) -> str:
@@ -288,20 +303,29 @@ def holiday_names(table: holidays_lib.HolidayBase, day: date) -> frozenset[str]:
     return frozenset(name.replace("(observed)", "").strip() for name in table.get_list(day))
 
 
+def _daily_totals(y: pd.Series) -> pd.Series:
+    """Arrivals per local calendar date of the history (dates without a row are absent)."""
+    from forecasting.grid import local_dates
+
+    return pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
+
+
+def open_weekdays(totals: pd.Series) -> np.ndarray:
+    """Weekdays (Mon=0) the desk opens on: present on at least half the weeks of the daily `totals`."""
+    weeks = max((totals.index[-1] - totals.index[0]).days / 7, 1.0)
+    return np.flatnonzero(np.bincount(np.asarray(totals.index.dayofweek), minlength=7) >= 0.5 * weeks)
+
+
 def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
     """Per holiday of the calendar's country inside the history, on a weekday the desk opens:
     its name(s) and its day total over the median total of the other days of that weekday within five weeks."""
-    from forecasting.grid import local_dates
-
-    totals = pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
+    totals = _daily_totals(y)
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
     calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
     table = calendar._holidays(tuple(range(first.year, last.year + 1)))
     labels = calendar.labels(span)
-    weeks = max((last - first).days / 7, 1.0)
-    counts = np.bincount(np.asarray(totals.index.dayofweek), minlength=7)
-    open_days = np.flatnonzero(counts >= 0.5 * weeks)
+    open_days = open_weekdays(totals)
     holiday_dates = set(span[labels == HOLIDAY])
     names, ratios = [], []
     for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:

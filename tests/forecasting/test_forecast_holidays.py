@@ -136,6 +136,30 @@ def test_a_holiday_the_history_never_showed_stays_open_when_the_seen_ones_ran_no
     assert by_day[YOM_KIPPUR] > 0.8 * by_day[date(1999, 9, 21)]
 
 
+def test_a_holiday_never_seen_is_not_forecast_shut_by_analogy():
+    """A New York weekday desk shut (no rows) on Memorial Day, July 4th and Labor Day 2003; Columbus Day is
+    not in its history. A holiday is modelled as a Sunday, when this desk never opens, so following the seen
+    ones would forecast a whole day with nobody on it: Columbus Day stays an ordinary day, and the notes say why."""
+    y = weekly_pattern_series(weeks=27, zone="America/New_York", start="2003-04-07", open_hours=(7, 21),
+                              weekdays=(0, 1, 2, 3, 4), seed=None)
+    local_days = y.index.tz_localize(None).normalize()
+    y = y[~local_days.isin(pd.DatetimeIndex(["2003-05-26", "2003-07-04", "2003-09-01"]))]
+    history = History(pd.DataFrame({"queue": "all", "timestamp": y.index, "count": y.to_numpy()}), 60)
+
+    def week(calendar: DayCalendar) -> tuple[pd.Series, list[str]]:
+        result = forecast_series(history, "2003-10-13 00:00", 7, 60, "America/New_York", model="historic_average",
+                                 calendar=calendar)
+        return result.forecast.groupby(pd.DatetimeIndex(result.forecast["timestamp"]).date)["mean"].sum(), result.notes
+
+    auto, notes = week(DayCalendar.from_option("auto", "America/New_York"))
+    plain, _ = week(DayCalendar())
+    assert any("3 of the 3 seen holidays shut the desk, but a day is forecast shut only once seen shut" in note
+               for note in notes)
+    assert any("2003-10-13 Columbus Day open: never seen, and a desk is not forecast shut by analogy" in note
+               for note in notes)
+    assert auto[date(2003, 10, 13)] == pytest.approx(plain[date(2003, 10, 13)], rel=0.05)
+
+
 def test_with_no_holiday_seen_every_holiday_closes_as_before_per_name_decisions():
     """A history with no holiday on an open weekday gives nothing to follow: the zone's country closes them all."""
     y = _israeli_desk(weeks=8, quiet_holidays=False, start="1999-06-06")  # June-July 1999: no Israeli holiday

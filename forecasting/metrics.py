@@ -43,7 +43,10 @@ def poisson_noise_floor(actual: np.ndarray) -> np.ndarray:
 
 
 def seasonal_naive_scale(matrix: DayMatrix) -> float:
-    """In-sample mean |y - y one week earlier| over slots observed both times (MASE denominator)."""
+    """In-sample mean |y - y one week earlier| over slots observed both times (MASE denominator).
+
+    NaN when there is no such pair or every week repeated the one before exactly: MASE is then undefined
+    (the backtest table shows it empty) rather than infinite."""
     position = {day: row for row, day in enumerate(matrix.dates)}
     diffs = []
     for row, day in enumerate(matrix.dates):
@@ -52,4 +55,5 @@ def seasonal_naive_scale(matrix: DayMatrix) -> float:
             diff = np.abs(matrix.values[row] - matrix.values[earlier])
             diffs.append(diff[~np.isnan(diff)])
     joined = np.concatenate(diffs) if diffs else np.zeros(0)
-    return float(joined.mean()) if len(joined) else float("nan")
+    scale = float(joined.mean()) if len(joined) else float("nan")
+    return scale if scale > 0 else float("nan")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,19 @@ def test_backtest_table_and_progress(series_factory):
     # a smooth pattern beats repeating last week's noise
     assert result.table.loc["level_profile", "wape"] < result.table.loc["seasonal_naive", "wape"]
     assert result.best_model() == "level_profile"
+
+
+def test_mase_is_undefined_not_infinite_when_every_week_repeats_exactly():
+    """The in-sample seasonal naive makes no error on a week-on-week identical history, so the MASE scale is 0."""
+    week = pd.date_range("2026-01-05", periods=7 * 24, freq="60min", tz="UTC")
+    pattern = np.tile(np.r_[np.zeros(8), np.full(10, 5.0), np.zeros(6)], 7)
+    stamps = week.append([week + pd.Timedelta(weeks=k) for k in range(1, 6)])
+    y = pd.Series(np.tile(pattern, 6), index=stamps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero on the way
+        result = backtest(y, [make_model("seasonal_naive")], weeks=2)
+    assert np.isnan(result.table.loc["seasonal_naive", "mase"])
+    assert result.table.loc["seasonal_naive", "wape"] == pytest.approx(0.0)
 
 
 def test_time_limit_stops_models_but_not_baselines(series_factory):

@@ -149,7 +149,9 @@ class DayCalendar:
         # Quiet is never shut by analogy alone: where a holiday is modelled as a weekday the desk
         # does not open, a wrong guess would leave a whole open day unstaffed, while an open
         # forecast for a shut day only costs staff the planner can stand down.
-        shut = self.quiet_weekday not in open_weekdays(_daily_totals(y))
+        from forecasting.daymatrix import open_weekdays  # lazily: daymatrix imports this module
+
+        shut = self.quiet_weekday not in open_weekdays(pd.DatetimeIndex(_daily_totals(y).index))
         unseen_closed = len(quiet) > len(busy) and not shut
         calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy, unseen_closed=unseen_closed)
         closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
@@ -310,22 +312,18 @@ def _daily_totals(y: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
 
 
-def open_weekdays(totals: pd.Series) -> np.ndarray:
-    """Weekdays (Mon=0) the desk opens on: present on at least half the weeks of the daily `totals`."""
-    weeks = max((totals.index[-1] - totals.index[0]).days / 7, 1.0)
-    return np.flatnonzero(np.bincount(np.asarray(totals.index.dayofweek), minlength=7) >= 0.5 * weeks)
-
-
 def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
     """Per holiday of the calendar's country inside the history, on a weekday the desk opens:
     its name(s) and its day total over the median total of the other days of that weekday within five weeks."""
+    from forecasting.daymatrix import open_weekdays  # lazily: daymatrix imports this module
+
     totals = _daily_totals(y)
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
     calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
     table = calendar._holidays(tuple(range(first.year, last.year + 1)))
     labels = calendar.labels(span)
-    open_days = open_weekdays(totals)
+    open_days = open_weekdays(pd.DatetimeIndex(totals.index))
     holiday_dates = set(span[labels == HOLIDAY])
     names, ratios = [], []
     for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:

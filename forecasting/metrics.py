@@ -46,7 +46,7 @@ def seasonal_naive_scale(matrix: DayMatrix) -> float:
     """In-sample mean |y - y one week earlier| over slots observed both times (MASE denominator).
 
     NaN when there is no such pair or every week repeated the one before exactly: MASE is then undefined
-    (the backtest table shows it empty) rather than infinite."""
+    (no value in the backtest table) rather than infinite."""
     position = {day: row for row, day in enumerate(matrix.dates)}
     diffs = []
     for row, day in enumerate(matrix.dates):

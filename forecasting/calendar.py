@@ -129,8 +129,12 @@ class DayCalendar:
             if self.holiday_auto and not self.holiday_country:
                 return self, f"holidays: none (no country known for zone {y.index.tz}; pass --holidays CODE)"
             return self, ""
+        # lazily: daymatrix imports this module
+        from forecasting.daymatrix import open_weekdays
+
         code = self.holiday_country.upper()
-        names, ratios = holiday_day_ratios(y, self)
+        totals = daily_totals(y)
+        names, ratios = holiday_day_ratios(totals, self)
         if len(ratios) == 0:
             # Nothing to judge by: as the aggregate rule before per-name decisions, the country's holidays close.
             return replace(self, confirmed_holidays=frozenset(), unseen_closed=True), (
@@ -149,9 +153,7 @@ class DayCalendar:
         # Quiet is never shut by analogy alone: where a holiday is modelled as a weekday the desk
         # does not open, a wrong guess would leave a whole open day unstaffed, while an open
         # forecast for a shut day only costs staff the planner can stand down.
-        from forecasting.daymatrix import open_weekdays  # lazily: daymatrix imports this module
-
-        shut = self.quiet_weekday not in open_weekdays(pd.DatetimeIndex(_daily_totals(y).index))
+        shut = self.quiet_weekday not in open_weekdays(totals.index)
         unseen_closed = len(quiet) > len(busy) and not shut
         calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy, unseen_closed=unseen_closed)
         closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
@@ -305,25 +307,25 @@ def holiday_names(table: holidays_lib.HolidayBase, day: date) -> frozenset[str]:
     return frozenset(name.replace("(observed)", "").strip() for name in table.get_list(day))
 
 
-def _daily_totals(y: pd.Series) -> pd.Series:
-    """Arrivals per local calendar date of the history (dates without a row are absent)."""
+def daily_totals(y: pd.Series) -> pd.Series:
+    """Arrivals per local calendar date of a history (dates without a row are absent)."""
     from forecasting.grid import local_dates
 
     return pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
 
 
-def holiday_day_ratios(y: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
-    """Per holiday of the calendar's country inside the history, on a weekday the desk opens:
+def holiday_day_ratios(totals: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
+    """Per holiday of the calendar's country inside the history (`daily_totals`), on a weekday the desk opens:
     its name(s) and its day total over the median total of the other days of that weekday within five weeks."""
-    from forecasting.daymatrix import open_weekdays  # lazily: daymatrix imports this module
+    # lazily: daymatrix imports this module
+    from forecasting.daymatrix import open_weekdays
 
-    totals = _daily_totals(y)
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
     calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
     table = calendar._holidays(tuple(range(first.year, last.year + 1)))
     labels = calendar.labels(span)
-    open_days = open_weekdays(pd.DatetimeIndex(totals.index))
+    open_days = open_weekdays(totals.index)
     holiday_dates = set(span[labels == HOLIDAY])
     names, ratios = [], []
     for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:

@@ -51,9 +51,9 @@ def limits_text(details: EmployeeDetails) -> str:
 
 def people_table() -> None:
     """One row per employee, narrow enough to show every column: ranges and limits are written out as text."""
-    names = {employee_id: d.name for employee_id, d in members.items()}
     frame = pd.DataFrame([{
-        "Name": d.name, "Active": d.active, "Reports to": names.get(d.supervisor_id, ""),
+        "Name": d.name, "Active": d.active,
+        "Reports to": members[d.supervisor_id].name if d.supervisor_id in members else "",
         "Skills (level)": ", ".join(f"{code} {level}" for code, level in d.skills.items()),
         "Minutes/week": f"{d.min_minutes_per_week}–{d.max_minutes_per_week}",
         "Days on": d.max_consecutive_days, "Days off": d.min_consecutive_days_off, "Rest": d.min_rest_minutes,

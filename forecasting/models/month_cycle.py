@@ -32,6 +32,7 @@ import pandas as pd
 
 from forecasting.calendar import HOLIDAY, MAKEUP_WORKDAY, UNSEEN_HOLIDAY, DayCalendar
 from forecasting.daymatrix import DayMatrix
+from forecasting.models.daily_level import MAD_TO_SD
 
 # Phases: first, second, third business day; last, second-to-last business
 # day; then the other days by calendar day, in phases ending on these days (and 31).
@@ -45,7 +46,6 @@ PHASE_NAMES = (
 )
 # A phase's factor is worth naming in the notes when it moves a day by at least this share.
 NOTABLE = 0.03
-MAD_TO_SD = 1.4826
 # A weekday whose median total is at least this share of the busiest
 # weekday's is a business day (Friday at an Israeli bank, a third of a
 # normal day, is not).

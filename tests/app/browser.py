@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.conftest import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,6 +73,30 @@ def wait_idle(page) -> None:  # page: playwright Page
     """Wait until the app's script run ends: a widget opened while a rerun redraws the page (a slow
     machine) can keep moving under the pointer and never become clickable."""
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+
+
+def choose(page, label: str, option: str) -> None:  # page: playwright Page
+    """Pick from a selectbox by typing, as a person does in a long list (the list only draws what fits).
+
+    The previous choice reruns the page and may change this box's options, and on a busy machine that
+    rerun can start after `wait_idle` has returned and redraw the open list under the pointer. So a
+    pick that does not stick is tried again, up to three times, and the box must end up showing it.
+    """
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label, visible=True)
+    for _ in range(3):
+        wait_idle(page)
+        box.click()
+        page.keyboard.type(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        page.wait_for_timeout(300)  # the rerun this choice starts shows its status widget after a moment
+        wait_idle(page)
+        if box.get_by_role("combobox").input_value() == option:
+            return
+    raise AssertionError(f"could not choose {option!r} in the {label!r} box")
 
 
 def screenshot(page, name: str) -> Path:  # page: playwright Page

@@ -24,7 +24,7 @@ from store.db import make_engine, make_session_factory
 from store.org import team_zone
 from store.schema import ShiftRequest, User
 from tests.app import browser
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server, wait_idle
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, choose, screenshot, sign_in, streamlit_server
 from tests.app.conftest import PAGE_NOW
 
 pytestmark = pytest.mark.browser
@@ -46,14 +46,6 @@ def pinned_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _open(page: Page, link: str) -> None:
     page.get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", name=link, exact=True)).to_be_visible(timeout=30_000)
-
-
-def _choose(page: Page, label: str, option: str) -> None:
-    """Pick from a selectbox by typing, as a person does in a long list (the list only draws what fits)."""
-    wait_idle(page)  # the previous choice reruns the page and may change this box's options
-    page.get_by_test_id("stSelectbox").filter(has_text=label, visible=True).click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option).click()
 
 
 def _label(day, code: str, start: datetime, minutes: int) -> str:  # noqa: ANN001 - date
@@ -89,9 +81,9 @@ def test_agent_proposes_a_swap_and_the_manager_approves_it(demo_db, pinned_clock
         expect(agent.get_by_text("This week and next")).to_be_visible()
         screenshot(agent, "my-shifts-agent")
         agent.get_by_role("tab", name="Swap").click()
-        _choose(agent, "My shift", labels[0])
-        _choose(agent, "Colleague", "Wang Wei")
-        _choose(agent, "Their shift", labels[1])
+        choose(agent, "My shift", labels[0])
+        choose(agent, "Colleague", "Wang Wei")
+        choose(agent, "Their shift", labels[1])
         agent.get_by_role("button", name="Check").filter(visible=True).click()
         expect(agent.get_by_text("Check passed")).to_be_visible(timeout=30_000)
         screenshot(agent, "my-shifts-swap-checked")

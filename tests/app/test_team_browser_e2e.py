@@ -10,7 +10,7 @@ from sqlalchemy import select
 from store.db import make_engine, make_session_factory
 from store.enums import Channel
 from store.schema import Employee
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, choose, screenshot, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +24,11 @@ def test_manager_changes_a_channel_limit_on_the_team_page(demo_db) -> None:
         sign_in(page, base, "manager", manager.password)
         page.get_by_role("link", name="Team", exact=True).click()
         expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible(timeout=30_000)
-        page.get_by_test_id("stSelectbox").filter(has_text="Employee").click()
-        page.keyboard.type("Li Na")  # the list is long and drawn lazily: narrow it as a person would
-        page.get_by_role("option", name="Li Na", exact=True).click()
+        choose(page, "Employee", "Li Na")
         expect(page.get_by_role("button", name="Save")).to_be_visible(timeout=30_000)
         screenshot(page, "team-manager")
 
-        page.get_by_test_id("stSelectbox").filter(has_text="phone").click()
-        page.get_by_role("option", name="shared", exact=True).click()
+        choose(page, "phone", "shared")
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Saved Li Na.")).to_be_visible(timeout=30_000)
         browser.close()

@@ -75,10 +75,11 @@ def wait_idle(page) -> None:  # page: playwright Page
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
 
 
-def choose(page, label: str, option: str) -> None:  # page: playwright Page
-    """Pick from a selectbox by typing, as a person does in a long list (the list only draws what fits).
+def choose(page, label: str, option: str | None = None) -> str:  # page: playwright Page
+    """Pick `option` from a selectbox by typing, as a person does in a long list (the list only draws
+    what fits), or the first option when `option` is None; returns the value the box shows.
 
-    The previous choice reruns the page and may change this box's options, and on a busy machine that
+    The previous action reruns the page and may change this box's options, and on a busy machine that
     rerun can start after `wait_idle` has returned and redraw the open list under the pointer. So a
     pick that does not stick is tried again, up to three times, and the box must end up showing it.
     """
@@ -86,17 +87,20 @@ def choose(page, label: str, option: str) -> None:  # page: playwright Page
     for _ in range(3):
         wait_idle(page)
         box.click()
-        page.keyboard.type(option)
+        if option is not None:
+            page.keyboard.type(option)
+        target = page.get_by_role("option", name=option, exact=True) if option is not None else page.get_by_role("option").first
         try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            target.click(timeout=10_000)
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")
             continue
         page.wait_for_timeout(300)  # the rerun this choice starts shows its status widget after a moment
         wait_idle(page)
-        if box.get_by_role("combobox").input_value() == option:
-            return
-    raise AssertionError(f"could not choose {option!r} in the {label!r} box")
+        shown = box.get_by_role("combobox").input_value()
+        if shown and (option is None or shown == option):
+            return shown
+    raise AssertionError(f"could not choose {option or 'the first option'!r} in the {label!r} box")
 
 
 def screenshot(page, name: str) -> Path:  # page: playwright Page

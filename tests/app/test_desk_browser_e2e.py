@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from store.db import make_engine, make_session_factory, session_scope
-from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, screenshot, sign_in, streamlit_server
+from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, choose, screenshot, sign_in, streamlit_server
 from tests.conftest import FIXED_NOW
 from tickets.escalate import process_due_tickets
 
@@ -36,8 +36,7 @@ def test_manager_opens_the_live_desk_and_the_sla_report(demo_db) -> None:
         for heading in ("At risk", "Reassign", "Ticket"):
             expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Agents on shift")).to_be_visible()
-        page.get_by_test_id("stSelectbox").filter(has_text="Open ticket").click()
-        page.get_by_role("option").first.click()  # the most urgent ticket: its trail shows the escalation steps
+        choose(page, "Open ticket")  # the first is the most urgent ticket: its trail shows the escalation steps
         expect(page.get_by_role("tab", name="SLA clocks")).to_be_visible(timeout=30_000)
         expect(page.get_by_role("tab", name="Work on it")).to_be_visible()
         screenshot(page, "desk-manager")

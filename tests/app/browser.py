@@ -75,9 +75,9 @@ def wait_idle(page) -> None:  # page: playwright Page
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
 
 
-def choose(page, label: str, option: str | None = None) -> str:  # page: playwright Page
+def choose(page, label: str, option: str | None = None) -> None:  # page: playwright Page
     """Pick `option` from a selectbox by typing, as a person does in a long list (the list only draws
-    what fits), or the first option when `option` is None; returns the value the box shows.
+    what fits), or the first option when `option` is None.
 
     The previous action reruns the page and may change this box's options, and on a busy machine that
     rerun can start after `wait_idle` has returned and redraw the open list under the pointer. So a
@@ -88,6 +88,7 @@ def choose(page, label: str, option: str | None = None) -> str:  # page: playwri
         wait_idle(page)
         box.click()
         if option is not None:
+            page.keyboard.press("ControlOrMeta+A")  # a retry types over the value left by the last try
             page.keyboard.type(option)
         target = page.get_by_role("option", name=option, exact=True) if option is not None else page.get_by_role("option").first
         try:
@@ -99,7 +100,7 @@ def choose(page, label: str, option: str | None = None) -> str:  # page: playwri
         wait_idle(page)
         shown = box.get_by_role("combobox").input_value()
         if shown and (option is None or shown == option):
-            return shown
+            return
     raise AssertionError(f"could not choose {option or 'the first option'!r} in the {label!r} box")
 
 

@@ -134,7 +134,8 @@ class DayCalendar:
 
         code = self.holiday_country.upper()
         totals = daily_totals(y)
-        names, ratios = holiday_day_ratios(totals, self)
+        open_days = open_weekdays(totals.index)
+        names, ratios = holiday_day_ratios(totals, open_days, self)
         if len(ratios) == 0:
             # Nothing to judge by: as the aggregate rule before per-name decisions, the country's holidays close.
             return replace(self, confirmed_holidays=frozenset(), unseen_closed=True), (
@@ -153,14 +154,13 @@ class DayCalendar:
         # Quiet is never shut by analogy alone: where a holiday is modelled as a weekday the desk
         # does not open, a wrong guess would leave a whole open day unstaffed, while an open
         # forecast for a shut day only costs staff the planner can stand down.
-        shut = self.quiet_weekday not in open_weekdays(totals.index)
-        unseen_closed = len(quiet) > len(busy) and not shut
-        calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy, unseen_closed=unseen_closed)
+        calendar = replace(self, confirmed_holidays=quiet, open_holidays=busy)
+        calendar = replace(calendar, unseen_closed=calendar.quiet_majority and self.quiet_weekday in open_days)
         closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
         opened = f"; open as usual on {', '.join(sorted(busy))}, so those stay ordinary days" if busy else ""
-        if unseen_closed:
+        if calendar.unseen_closed:
             analogy = f"forecast closed by analogy, as {len(quiet)} of the {len(by_name)} seen holidays ran quiet"
-        elif len(quiet) > len(busy):
+        elif calendar.quiet_majority:
             analogy = (
                 f"forecast as an ordinary day with the special-day band: {len(quiet)} of the {len(by_name)} seen "
                 f"holidays shut the desk, but a day is forecast shut only once seen shut (a wrong guess would leave "
@@ -175,6 +175,11 @@ class DayCalendar:
             f"holidays: {code} (the zone's country; {seen}{closed}{opened}; a holiday the history never shows on an "
             f"open weekday is {analogy}; --holidays {code} closes every holiday)"
         )
+
+    @property
+    def quiet_majority(self) -> bool:
+        """With `--holidays auto`: more of the seen holiday names ran quiet than normally (a tie is not)."""
+        return self.confirmed_holidays is not None and len(self.confirmed_holidays) > len(self.open_holidays)
 
     def holiday_decision(self, names: frozenset[str]) -> tuple[str, str]:
         """The label (HOLIDAY, UNSEEN_HOLIDAY or '') of a day with these holiday names, and why.
@@ -197,7 +202,7 @@ class DayCalendar:
             return HOLIDAY, "closed: no holiday of the country seen in the history"
         if self.unseen_closed:
             return HOLIDAY, "closed by analogy: never seen, most seen holidays ran quiet"
-        if len(self.confirmed_holidays) > len(self.open_holidays):
+        if self.quiet_majority:
             return UNSEEN_HOLIDAY, "open: never seen, and a desk is not forecast shut by analogy"
         return UNSEEN_HOLIDAY, "open by analogy: never seen, most seen holidays ran normally"
 
@@ -314,18 +319,17 @@ def daily_totals(y: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(y, dtype=float), index=local_dates(y.index)).groupby(level=0).sum()
 
 
-def holiday_day_ratios(totals: pd.Series, calendar: DayCalendar) -> tuple[np.ndarray, np.ndarray]:
-    """Per holiday of the calendar's country inside the history (`daily_totals`), on a weekday the desk opens:
-    its name(s) and its day total over the median total of the other days of that weekday within five weeks."""
-    # lazily: daymatrix imports this module
-    from forecasting.daymatrix import open_weekdays
-
+def holiday_day_ratios(
+    totals: pd.Series, open_days: np.ndarray, calendar: DayCalendar
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per holiday of the calendar's country inside the history (`daily_totals`), on one of the weekdays
+    the desk opens (`open_days`): its name(s) and its day total over the median total of the other days
+    of that weekday within five weeks."""
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
     calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
     table = calendar._holidays(tuple(range(first.year, last.year + 1)))
     labels = calendar.labels(span)
-    open_days = open_weekdays(totals.index)
     holiday_dates = set(span[labels == HOLIDAY])
     names, ratios = [], []
     for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:

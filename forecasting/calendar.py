@@ -203,7 +203,8 @@ class DayCalendar:
         if self.unseen_closed:
             return HOLIDAY, "closed by analogy: never seen, most seen holidays ran quiet"
         if self.quiet_majority:
-            return UNSEEN_HOLIDAY, "open: never seen, and a desk is not forecast shut by analogy"
+            return UNSEEN_HOLIDAY, ("open: never seen, and a desk is not forecast shut by analogy; the next business "
+                                    "day carries the backlog of a closure")
         return UNSEEN_HOLIDAY, "open by analogy: never seen, most seen holidays ran normally"
 
     def holiday_decisions(self, days: pd.DatetimeIndex) -> str:
@@ -242,8 +243,8 @@ class DayCalendar:
 
     def labels(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Per date: '' for an ordinary day, HOLIDAY, MAKEUP_WORKDAY, HOLIDAY_EVE (the business day before
-        a holiday), AFTER_CLOSURE (the first business day after a holiday that fell on a business day) or
-        an event name (events win)."""
+        a holiday), AFTER_CLOSURE (the first business day after a holiday that fell on a business day, or
+        after an unseen one the seen ones say shuts the desk) or an event name (events win)."""
         out = np.full(len(dates), "", dtype=object)
         plain = [d.date() for d in dates]
         if self.holiday_country and len(dates):
@@ -261,6 +262,13 @@ class DayCalendar:
             def business(day: date) -> bool:
                 return (day.weekday() not in weekend or day in workdays) and not off(day)
 
+            def may_close(day: date) -> bool:
+                """Closed, or an unseen holiday forecast open only because a desk is never forecast shut
+                by analogy (the seen ones shut it): the day after is staffed for the backlog a closure
+                leaves, so both guesses err towards staff (the US bank's Tuesday after Labor Day ran
+                37% above the Tuesdays either side)."""
+                return off(day) or (kind(day) == UNSEEN_HOLIDAY and self.quiet_majority and day not in workdays)
+
             for i, day in enumerate(plain):
                 if day in workdays:
                     out[i] = MAKEUP_WORKDAY
@@ -268,7 +276,8 @@ class DayCalendar:
                     out[i] = label
                 elif business(day) and off(day + ONE_DAY):
                     out[i] = HOLIDAY_EVE
-                elif business(day) and _after_lost_workday(day, off, business, weekend):
+                elif business(day) and _after_lost_workday(day, may_close, lambda d: business(d) and not may_close(d),
+                                                           weekend):
                     out[i] = AFTER_CLOSURE
         for event in self.events:
             hits = np.isin(np.array(plain, dtype=object), np.array(event.dates, dtype=object))

@@ -160,6 +160,25 @@ def test_a_holiday_never_seen_is_not_forecast_shut_by_analogy():
     assert auto[date(2003, 10, 13)] == pytest.approx(plain[date(2003, 10, 13)], rel=0.05)
 
 
+def test_the_day_after_a_holiday_kept_open_against_the_analogy_is_staffed_for_a_closures_backlog():
+    """The same desk, whose first day after each closure ran 30% busy. Columbus Day is forecast open (never
+    shut by analogy), but the seen holidays say it most likely shuts: the Tuesday after it gets the backlog
+    a closure leaves, so both guesses err towards staff."""
+    y = weekly_pattern_series(weeks=27, zone="America/New_York", start="2003-04-07", open_hours=(7, 21),
+                              weekdays=(0, 1, 2, 3, 4), seed=None)
+    local_days = y.index.tz_localize(None).normalize()
+    y = y * np.where(local_days.isin(pd.DatetimeIndex(["2003-05-27", "2003-07-07", "2003-09-02"])), 1.3, 1.0)
+    y = y[~local_days.isin(pd.DatetimeIndex(["2003-05-26", "2003-07-04", "2003-09-01"]))]
+    history = History(pd.DataFrame({"queue": "all", "timestamp": y.index, "count": y.to_numpy()}), 60)
+    result = forecast_series(history, "2003-10-13 00:00", 14, 60, "America/New_York", model="level_profile",
+                             calendar=DayCalendar.from_option("auto", "America/New_York"))
+    by_day = result.forecast.groupby(pd.DatetimeIndex(result.forecast["timestamp"]).date)["mean"].sum()
+    assert any("Columbus Day open: never seen" in note and "the next business day carries the backlog" in note
+               for note in result.notes)
+    assert by_day[date(2003, 10, 14)] == pytest.approx(1.3 * by_day[date(2003, 10, 21)], rel=0.05)
+    assert by_day[date(2003, 10, 13)] == pytest.approx(by_day[date(2003, 10, 20)], rel=0.05)  # still open
+
+
 def test_with_no_holiday_seen_every_holiday_closes_as_before_per_name_decisions():
     """A history with no holiday on an open weekday gives nothing to follow: the zone's country closes them all."""
     y = _israeli_desk(weeks=8, quiet_holidays=False, start="1999-06-06")  # June-July 1999: no Israeli holiday

@@ -269,6 +269,9 @@ class DayCalendar:
                 37% above the Tuesdays either side)."""
                 return off(day) or (kind(day) == UNSEEN_HOLIDAY and self.quiet_majority and day not in workdays)
 
+            def surely_open(day: date) -> bool:
+                return business(day) and not may_close(day)
+
             for i, day in enumerate(plain):
                 if day in workdays:
                     out[i] = MAKEUP_WORKDAY
@@ -276,8 +279,7 @@ class DayCalendar:
                     out[i] = label
                 elif business(day) and off(day + ONE_DAY):
                     out[i] = HOLIDAY_EVE
-                elif business(day) and _after_lost_workday(day, may_close, lambda d: business(d) and not may_close(d),
-                                                           weekend):
+                elif business(day) and _after_lost_workday(day, may_close, surely_open, weekend):
                     out[i] = AFTER_CLOSURE
         for event in self.events:
             hits = np.isin(np.array(plain, dtype=object), np.array(event.dates, dtype=object))

@@ -99,10 +99,20 @@ class OpenTicket:
     assignee: str | None
     created_at: datetime  # local
     countdown: Countdown | None  # None: no clock running (answered, or no SLA tier)
+    # With no clock running: MET or MET_LATE once every clock of the ticket has been
+    # fulfilled (the worse of them), None when the ticket has no SLA clock at all.
+    settled: ClockState | None = None
 
     @property
     def at_risk(self) -> bool:
         return self.countdown is not None and self.countdown.state in AT_RISK
+
+    @property
+    def state_label(self) -> str:
+        """What the desk's State column says: the running clock's state, else how its clocks ended
+        ("met", "met late"), else "no SLA" (no tier applies)."""
+        state = self.countdown.state if self.countdown else self.settled
+        return state.value.replace("_", " ") if state else "no SLA"
 
 
 @dataclass(frozen=True)
@@ -234,13 +244,16 @@ def _with_countdowns(session: Session, tickets: Sequence[Ticket], zone: ZoneInfo
     policy, _ = active_policy(session)
     rows = []
     for ticket in tickets:
-        statuses = [status for status in _clock_statuses(policy, ticket, now) if status.clock.fulfilled_at is None]
+        every = _clock_statuses(policy, ticket, now)
+        statuses = [status for status in every if status.clock.fulfilled_at is None]
         rows.append(OpenTicket(
             id=ticket.id, subject=ticket.subject, queue=ticket.queue.name, queue_code=ticket.queue.code,
             status=ticket.status.value, priority=ticket.priority.value, customer_tier=ticket.customer_tier.value,
             assignee_id=ticket.assignee_id, assignee=ticket.assignee.name if ticket.assignee else None,
             created_at=ticket.created_at.astimezone(zone),
             countdown=_countdown(min(statuses, key=_urgency), zone) if statuses else None,
+            settled=None if statuses or not every else
+            ClockState.MET_LATE if any(s.state is ClockState.MET_LATE for s in every) else ClockState.MET,
         ))
     return rows
 

@@ -79,7 +79,7 @@ def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
         c = t.countdown
         rows.append({
             "Ticket": t.id,
-            "State": c.state.value if c else "no clock running",
+            "State": t.state_label,
             "Time left": minutes_text(c.remaining_minutes) if c else "",
             "Due": f"{c.due_at:%a %H:%M}" if c and c.due_at else ("paused" if c else ""),
             "SLA": f"{c.tier} · {c.metric.replace('_', ' ')}" if c else "—",

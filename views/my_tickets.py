@@ -61,7 +61,7 @@ def ticket_list() -> None:
         return
     frame = pd.DataFrame([{
         "Ticket": t.id,
-        "State": t.countdown.state.value if t.countdown else "no clock running",
+        "State": t.state_label,
         "Time left": minutes_text(t.countdown.remaining_minutes) if t.countdown else "",
         "Due": f"{t.countdown.due_at:%a %H:%M}" if t.countdown and t.countdown.due_at else "",
         "Subject": t.subject, "Queue": t.queue, "Status": t.status, "Priority": t.priority,

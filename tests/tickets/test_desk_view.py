@@ -74,6 +74,20 @@ def test_each_countdown_state_with_its_remaining_minutes(factory) -> None:
     assert board.open_total == 5 and board.local_now.hour == 10
 
 
+def test_a_ticket_with_no_clock_running_says_how_its_clocks_ended(factory) -> None:
+    """The State column: a running clock's state, else "met" or "met late" (answered after the deadline)."""
+    desk, _ = _five_tickets(factory)
+    with session_scope(factory) as session:
+        late = lifecycle.create_ticket(session, NewTicket(queue="tech_email", subject="late", category="device_down"),
+                                       CUSTOMER, NOW - timedelta(minutes=90))[0].id
+        lifecycle.agent_reply(session, late, "Sorry for the wait", Actor("user:li.na"), NOW - timedelta(minutes=5))
+    with factory() as session:
+        board = desk_view.desk_board(session, desk.team_id, NOW)
+    assert {t.subject: t.state_label for t in board.tickets} == {
+        "warning": "warning", "breached": "breached", "paused": "paused", "ok": "ok", "met": "met", "late": "met late"}
+    assert not any(t.subject == "late" for t in board.at_risk)
+
+
 def test_a_board_cut_to_its_limit_keeps_the_most_urgent(factory) -> None:
     desk, _ = _five_tickets(factory)
     with factory() as session:

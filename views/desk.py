@@ -15,24 +15,17 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_team, page_user, run_action, show_error
+from views.ui import STATE_COLOURS, db, now, page_team, page_user, run_action, show_error
 from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from tickets import desk_view
 from tickets.desk_view import DeskBoard, OpenTicket, RoutingView, minutes_text
 from tickets.routing import RoutingOutcome, RoutingReport
-from tickets.sla import ClockState
 
 REFRESH_SECONDS = 30
 FLASH_KEY = "desk_flash"
 BOARD, ROUTING = "Board", "Routing"
 ROW_PX = 35  # a data grid row's height: the on-shift table is sized to show every agent without scrolling
-STATE_COLOURS = {  # cell backgrounds: ok green, warning amber, breached red, paused grey
-    ClockState.OK.value: "#d3f9d8",
-    ClockState.WARNING.value: "#ffe8a3",
-    ClockState.BREACHED.value: "#ffc9c9",
-    ClockState.PAUSED.value: "#e9ecef",
-}
 COUNTDOWN_CELLS = ("State", "Time left")
 TICKET_COLUMNS = {
     "Ticket": st.column_config.NumberColumn(format="#%d", width="small"),

@@ -13,19 +13,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import db, now, page_user, run_action
+from views.ui import STATE_COLOURS, db, now, page_user, run_action
 from tickets import desk_view
 from tickets.desk_view import MyTickets, minutes_text
 from tickets.sla import ClockState
 
 REFRESH_SECONDS = 30
 FLASH_KEY = "my_tickets_flash"
-STATE_COLOURS = {  # the live desk's colours: ok green, warning amber, breached red, paused grey
-    ClockState.OK.value: "#d3f9d8",
-    ClockState.WARNING.value: "#ffe8a3",
-    ClockState.BREACHED.value: "#ffc9c9",
-    ClockState.PAUSED.value: "#e9ecef",
-}
 
 user = page_user("tickets.work")
 

@@ -20,8 +20,15 @@ from shiftdesk.errors import UserError
 from shiftdesk.settings import Settings
 from store.db import make_engine, make_session_factory, session_scope
 from store.org import first_team_id
+from tickets.sla import ClockState
 
 USER_KEY = "current_user"
+STATE_COLOURS = {  # SLA countdown cells on the desk pages: ok green, warning amber, breached red, paused grey
+    ClockState.OK.value: "#d3f9d8",
+    ClockState.WARNING.value: "#ffe8a3",
+    ClockState.BREACHED.value: "#ffc9c9",
+    ClockState.PAUSED.value: "#e9ecef",
+}
 
 
 @st.cache_resource

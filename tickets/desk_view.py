@@ -252,10 +252,16 @@ def _with_countdowns(session: Session, tickets: Sequence[Ticket], zone: ZoneInfo
             assignee_id=ticket.assignee_id, assignee=ticket.assignee.name if ticket.assignee else None,
             created_at=ticket.created_at.astimezone(zone),
             countdown=_countdown(min(statuses, key=_urgency), zone) if statuses else None,
-            settled=None if statuses or not every else
-            ClockState.MET_LATE if any(s.state is ClockState.MET_LATE for s in every) else ClockState.MET,
+            settled=None if statuses else _how_clocks_ended(every),
         ))
     return rows
+
+
+def _how_clocks_ended(ended: list[MetricStatus]) -> ClockState | None:
+    """MET_LATE if any of these fulfilled clocks was met late, else MET; None for a ticket with no clock."""
+    if not ended:
+        return None
+    return ClockState.MET_LATE if any(s.state is ClockState.MET_LATE for s in ended) else ClockState.MET
 
 
 def _clock_statuses(policy: SlaPolicy, ticket: Ticket, now: datetime) -> list[MetricStatus]:

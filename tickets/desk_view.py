@@ -99,9 +99,9 @@ class OpenTicket:
     assignee: str | None
     created_at: datetime  # local
     countdown: Countdown | None  # None: no clock running (answered, or no SLA tier)
-    # With no clock running: MET or MET_LATE once every clock of the ticket has been
-    # fulfilled (the worse of them), None when the ticket has no SLA clock at all.
-    settled: ClockState | None = None
+    # With no clock running: the clock that ended worst (met late before met, then the
+    # latest), state MET or MET_LATE; None when the ticket has no SLA clock at all.
+    settled: Countdown | None = None
 
     @property
     def at_risk(self) -> bool:
@@ -111,8 +111,8 @@ class OpenTicket:
     def state_label(self) -> str:
         """What the desk's State column says: the running clock's state, else how its clocks ended
         ("met", "met late"), else "no SLA" (no tier applies)."""
-        state = self.countdown.state if self.countdown else self.settled
-        return state.value.replace("_", " ") if state else "no SLA"
+        clock = self.countdown or self.settled
+        return clock.state.value.replace("_", " ") if clock else "no SLA"
 
 
 @dataclass(frozen=True)
@@ -252,16 +252,15 @@ def _with_countdowns(session: Session, tickets: Sequence[Ticket], zone: ZoneInfo
             assignee_id=ticket.assignee_id, assignee=ticket.assignee.name if ticket.assignee else None,
             created_at=ticket.created_at.astimezone(zone),
             countdown=_countdown(min(statuses, key=_urgency), zone) if statuses else None,
-            settled=None if statuses else _how_clocks_ended(every),
+            settled=None if statuses or not every else _countdown(max(every, key=_ended_worst), zone),
         ))
     return rows
 
 
-def _how_clocks_ended(ended: list[MetricStatus]) -> ClockState | None:
-    """MET_LATE if any of these fulfilled clocks was met late, else MET; None for a ticket with no clock."""
-    if not ended:
-        return None
-    return ClockState.MET_LATE if any(s.state is ClockState.MET_LATE for s in ended) else ClockState.MET
+def _ended_worst(status: MetricStatus) -> tuple[bool, datetime]:
+    """Order of ended clocks for the board: met late above met, then the latest to end (every clock
+    here has ended, so `fulfilled_at` is set)."""
+    return status.state is ClockState.MET_LATE, status.clock.fulfilled_at or _NEVER
 
 
 def _clock_statuses(policy: SlaPolicy, ticket: Ticket, now: datetime) -> list[MetricStatus]:

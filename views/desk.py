@@ -30,10 +30,12 @@ COUNTDOWN_CELLS = ("State", "Time left")
 TICKET_COLUMNS = {
     "Ticket": st.column_config.NumberColumn(format="#%d", width="small"),
     "Subject": st.column_config.TextColumn(width="medium"),
-    "State": st.column_config.TextColumn(width=80,
-                                         help="The most pressing running SLA clock: ok / warning / breached / paused"),
-    "Time left": st.column_config.TextColumn(help="Business time on the tier's calendar; negative once overdue"),
-    "Due": st.column_config.TextColumn(help="Local time the clock is due (unknown while paused)"),
+    "State": st.column_config.TextColumn(width=80, help=(
+        "The most pressing running SLA clock: ok / warning / breached / paused; met / met late once every "
+        "clock has ended; no SLA when no tier applies")),
+    "Time left": st.column_config.TextColumn(width=90, help="Business time on the tier's calendar; negative once overdue"),
+    "Due": st.column_config.TextColumn(width=85, help="Local time the clock is due (unknown while paused)"),
+    "SLA": st.column_config.TextColumn(width="medium", help="The tier and target of the clock in State"),
 }
 
 user = page_user("desk.view")
@@ -70,12 +72,13 @@ def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
     rows = []
     for t in tickets:
         c = t.countdown
+        sla = c or t.settled  # the running clock, else the one that ended
         rows.append({
             "Ticket": t.id,
             "State": t.state_label,
             "Time left": minutes_text(c.remaining_minutes) if c else "",
             "Due": f"{c.due_at:%a %H:%M}" if c and c.due_at else ("paused" if c else ""),
-            "SLA": f"{c.tier} · {c.metric.replace('_', ' ')}" if c else "—",
+            "SLA": f"{sla.tier} · {sla.metric.replace('_', ' ')}" if sla else "—",
             "Subject": t.subject, "Queue": t.queue, "Assignee": t.assignee or "—", "Status": t.status,
             "Priority": t.priority,
         })

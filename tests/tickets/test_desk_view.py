@@ -85,6 +85,8 @@ def test_a_ticket_with_no_clock_running_says_how_its_clocks_ended(factory) -> No
         board = desk_view.desk_board(session, desk.team_id, NOW)
     assert {t.subject: t.state_label for t in board.tickets} == {
         "warning": "warning", "breached": "breached", "paused": "paused", "ok": "ok", "met": "met", "late": "met late"}
+    ended = {t.subject: (t.settled.tier, t.settled.metric) for t in board.tickets if t.settled}
+    assert set(ended) == {"met", "late"} and ended["late"][1] == "first_response"
     assert not any(t.subject == "late" for t in board.at_risk)
 
 

@@ -218,5 +218,11 @@ def test_with_service_hours_too_few_agents_are_caught_when_the_replay_misses_a_d
     plan = async_agents(arrivals, QUARTER, QUARTER, window * QUARTER, open_intervals=is_open) * cut
     _, due = squeezed_reference(arrivals, is_open, QUARTER, window, 1.0)
     in_time, _ = fifo_finish_in_time(arrivals, plan, due, QUARTER, 1.0)
-    late = overdue(arrivals, carried_backlog(arrivals, plan, QUARTER, QUARTER), window, is_open)
-    assert in_time == (late.max() <= 1e-6 * max(1.0, arrivals.sum()))
+    late = overdue(arrivals, carried_backlog(arrivals, plan, QUARTER, QUARTER), window, is_open).max()
+    # Each side allows `slack` of rounding, along its own float path: within one to two slacks of
+    # lateness (a desk of a few millionths of a ticket) either verdict is right.
+    slack = 1e-6 * max(1.0, arrivals.sum())
+    if late <= slack:
+        assert in_time
+    elif late > 2 * slack:
+        assert not in_time

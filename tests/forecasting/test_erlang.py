@@ -268,10 +268,12 @@ def chain_oracle(agents: int, load: float, aht: float, patience: float, answer: 
     """Erlang A by brute force: the truncated birth-death chain, and for the
     service level a tagged caller's absorbing chain solved by matrix exponential."""
     mu, theta, lam = 1 / aht, 1 / patience, load / aht
-    top = agents + 160
     p = [1.0]
-    for k in range(1, top + 1):
+    # states up to where the chain's tail is negligible (past the mode, each step shrinks it)
+    while len(p) <= agents or (p[-1] > 1e-18 * max(p) and len(p) < agents + 2000):
+        k = len(p)
         p.append(p[-1] * lam / (min(k, agents) * mu + max(k - agents, 0) * theta))
+    top = len(p) - 1
     p = np.array(p) / sum(p)
     assert p[-1] < 1e-15, "oracle truncated too early"
     queue = np.arange(top + 1) - agents

@@ -108,11 +108,15 @@ class OpenTicket:
         return self.countdown is not None and self.countdown.state in AT_RISK
 
     @property
+    def clock(self) -> Countdown | None:
+        """The clock the ticket's row shows: the running one, else the one that ended."""
+        return self.countdown or self.settled
+
+    @property
     def state_label(self) -> str:
-        """What the desk's State column says: the running clock's state, else how its clocks ended
-        ("met", "met late"), else "no SLA" (no tier applies)."""
-        clock = self.countdown or self.settled
-        return clock.state.value.replace("_", " ") if clock else "no SLA"
+        """What the desk's State column says: the shown clock's state ("met", "met late" once they
+        have all ended), else "no SLA" (no tier applies)."""
+        return self.clock.state.value.replace("_", " ") if self.clock else "no SLA"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import STATE_COLOURS, db, now, page_team, page_user, run_action, show_error
+from views.ui import coloured_countdowns, db, now, page_team, page_user, run_action, show_error
 from shiftdesk.auth import CurrentUser
 from shiftdesk.errors import UserError
 from tickets import desk_view
@@ -26,7 +26,6 @@ REFRESH_SECONDS = 30
 FLASH_KEY = "desk_flash"
 BOARD, ROUTING = "Board", "Routing"
 ROW_PX = 35  # a data grid row's height: the on-shift table is sized to show every agent without scrolling
-COUNTDOWN_CELLS = ("State", "Time left")
 TICKET_COLUMNS = {
     "Ticket": st.column_config.NumberColumn(format="#%d", width="small"),
     "Subject": st.column_config.TextColumn(width="medium"),
@@ -72,13 +71,12 @@ def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
     rows = []
     for t in tickets:
         c = t.countdown
-        sla = c or t.settled  # the running clock, else the one that ended
         rows.append({
             "Ticket": t.id,
             "State": t.state_label,
             "Time left": minutes_text(c.remaining_minutes) if c else "",
             "Due": f"{c.due_at:%a %H:%M}" if c and c.due_at else ("paused" if c else ""),
-            "SLA": f"{sla.tier} · {sla.metric.replace('_', ' ')}" if sla else "—",
+            "SLA": f"{t.clock.tier} · {t.clock.metric.replace('_', ' ')}" if t.clock else "—",
             "Subject": t.subject, "Queue": t.queue, "Assignee": t.assignee or "—", "Status": t.status,
             "Priority": t.priority,
         })
@@ -88,10 +86,8 @@ def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
 
 def show_tickets(tickets: list[OpenTicket], key: str) -> None:
     """A ticket table whose SLA cells are coloured by state."""
-    frame = tickets_frame(tickets)
-    colour = frame["State"].map(lambda s: f"background-color: {STATE_COLOURS[s]}" if s in STATE_COLOURS else "")
-    styled = frame.style.apply(lambda column: colour if column.name in COUNTDOWN_CELLS else [""] * len(column))
-    st.container(key=key).dataframe(styled, hide_index=True, column_config=TICKET_COLUMNS)
+    st.container(key=key).dataframe(coloured_countdowns(tickets_frame(tickets)), hide_index=True,
+                                    column_config=TICKET_COLUMNS)
 
 
 def show_queues(board: DeskBoard) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from views.ui import STATE_COLOURS, db, now, page_user, run_action
+from views.ui import coloured_countdowns, db, now, page_user, run_action
 from tickets import desk_view
 from tickets.desk_view import MyTickets, minutes_text
 from tickets.sla import ClockState
@@ -61,9 +61,7 @@ def ticket_list() -> None:
         "Subject": t.subject, "Queue": t.queue, "Status": t.status, "Priority": t.priority,
         "Customer": t.customer_tier,
     } for t in mine.tickets])
-    colour = frame["State"].map(lambda s: f"background-color: {STATE_COLOURS[s]}" if s in STATE_COLOURS else "")
-    styled = frame.style.apply(lambda column: colour if column.name in ("State", "Time left") else [""] * len(column))
-    st.container(key="my_tickets").dataframe(styled, hide_index=True, column_config={
+    st.container(key="my_tickets").dataframe(coloured_countdowns(frame), hide_index=True, column_config={
         "Ticket": st.column_config.NumberColumn(format="#%d", width="small"),
         "Time left": st.column_config.TextColumn(help="Business time on the tier's calendar; negative once overdue"),
     })

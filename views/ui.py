@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +24,9 @@ from store.db import make_engine, make_session_factory, session_scope
 from store.org import first_team_id
 from tickets.sla import ClockState
 
+if TYPE_CHECKING:  # the styler module loads jinja2; only the desk pages style a table
+    from pandas.io.formats.style import Styler
+
 USER_KEY = "current_user"
 STATE_COLOURS = {  # SLA countdown cells on the desk pages: ok green, warning amber, breached red, paused grey
     ClockState.OK.value: "#d3f9d8",
@@ -29,6 +34,7 @@ STATE_COLOURS = {  # SLA countdown cells on the desk pages: ok green, warning am
     ClockState.BREACHED.value: "#ffc9c9",
     ClockState.PAUSED.value: "#e9ecef",
 }
+COUNTDOWN_CELLS = ("State", "Time left")
 
 
 @st.cache_resource
@@ -112,3 +118,9 @@ def run_action(user: CurrentUser, flash_key: str, action: Callable[..., object],
 
 def show_error(exc: UserError) -> None:
     st.error(str(exc))
+
+
+def coloured_countdowns(frame: pd.DataFrame) -> Styler:
+    """A ticket table with its countdown cells (`COUNTDOWN_CELLS`) coloured by the row's State."""
+    colour = frame["State"].map(lambda s: f"background-color: {STATE_COLOURS[s]}" if s in STATE_COLOURS else "")
+    return frame.style.apply(lambda column: colour if column.name in COUNTDOWN_CELLS else [""] * len(column))

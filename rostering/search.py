@@ -56,6 +56,7 @@ NEIGHBOURHOOD_TARGET_S = 0.4
 STALL_DOUBLING = 25  # rounds without improvement that double the time per sub-solve
 STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
+BLOCK_DAYS = 14  # the "block" neighbourhood's window
 KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to stay explored
 
 
@@ -78,6 +79,19 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self._on_solution(self.objective_value)
+
+
+def next_size(size: float, largest: int, optimal: bool, took: float, target: float) -> float:
+    """A kind's size after a sub-solve: 20% larger after a quick optimal one,
+    20% smaller after a timeout or a slow one. Never past `largest` (what the
+    kind can free): a kind that already frees all it can would otherwise keep
+    growing on quick sub-solves (on Instance7 to 300 times its largest) and,
+    once they turn slow, need dozens of timeouts to come back down."""
+    if optimal and took < target:
+        return min(float(largest), size * 1.2)
+    if not optimal or took > 2 * target:
+        return max(1.0, size / 1.2)
+    return size
 
 
 class Search:
@@ -387,10 +401,13 @@ class Search:
                 rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
                 floor = KIND_FLOOR * sum(gain.values()) / len(gain)
                 gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)
-                if status == cp_model.OPTIMAL and took < target:
-                    size[kind] *= 1.2
-                elif status != cp_model.OPTIMAL or took > 2 * target:
-                    size[kind] = max(1.0, size[kind] / 1.2)
+                size[kind] = next_size(size[kind], self.max_cells(kind),
+                                       status == cp_model.OPTIMAL, took, target)
+
+    def max_cells(self, kind: str) -> int:
+        """The most free (employee, day) cells a neighbourhood of `kind` can have."""
+        n_days = self.problem.num_days
+        return len(self.problem.employees) * (min(n_days, BLOCK_DAYS) if kind == "block" else n_days)
 
     def _neighbourhood(self, rng: random.Random, kind: str, cells: float,
                        employees: list[str]) -> dict[str, Sequence[int]]:
@@ -409,7 +426,7 @@ class Search:
         if kind == "window":
             width, count = max(1, min(n_days, round(cells / n_emp))), n_emp
         else:
-            width = n_days if kind == "employees" else min(n_days, 14)
+            width = n_days if kind == "employees" else min(n_days, BLOCK_DAYS)
             count = max(1, min(n_emp, round(cells / width)))
         days, weights = self.hot_days()
         if days and rng.random() < 0.5:

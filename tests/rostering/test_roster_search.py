@@ -1,9 +1,10 @@
-"""The shape of what the search's weekday neighbourhoods free.
+"""The shape of what the search's neighbourhoods free, and how their sizes move.
 
-They must free the same weekdays in every week of the horizon (so people can
-trade a Saturday in one week for a Saturday in another), everyone at once
-when that fits the size asked for, and a window of weeks with fewer people
-when it does not.
+Weekday neighbourhoods must free the same weekdays in every week of the
+horizon (so people can trade a Saturday in one week for a Saturday in
+another), everyone at once when that fits the size asked for, and a window
+of weeks with fewer people when it does not. A kind's size stops growing at
+the largest neighbourhood it can draw.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from rostering.curtois import load_instance
 from rostering.domain import Problem
-from rostering.search import Search
+from rostering.search import Search, next_size
 
 
 def _search(problem: Problem) -> Search:
@@ -53,3 +54,25 @@ def test_a_small_size_on_a_long_horizon_takes_a_window_of_weeks_and_fewer_people
         days = sorted(next(iter(free.values())))
         assert len(free) == 10 and len(days) == 2  # one weekday in two consecutive weeks
         assert days[1] - days[0] == 7
+
+
+@pytest.mark.parametrize("kind", ["employees", "window", "block", "weekdays"])
+def test_a_neighbourhood_at_its_largest_size_frees_that_many_cells(shared_instances, kind):
+    """The size a kind may grow to is exactly what its largest neighbourhood frees: everyone over
+    the horizon, or over a fortnight for "block". A size past it would free nothing more."""
+    problem = load_instance(shared_instances / "Instance7.txt")  # 28 days, 20 people
+    search, employees = _search(problem), [e.id for e in problem.employees]
+    largest = search.max_cells(kind)
+    assert largest == 20 * (14 if kind == "block" else 28)
+    for size in (largest, 10 * largest):
+        free = search._neighbourhood(random.Random(0), kind, size, employees)
+        assert sum(len(days) for days in free.values()) == largest
+
+
+def test_a_size_grows_to_the_largest_neighbourhood_and_no_further():
+    size = 100.0
+    for _ in range(50):  # quick optimal sub-solves
+        size = next_size(size, 560, optimal=True, took=0.1, target=0.4)
+    assert size == 560
+    assert next_size(size, 560, optimal=False, took=2.0, target=0.4) == 560 / 1.2  # one timeout: back below it
+    assert next_size(size, 560, optimal=True, took=0.6, target=0.4) == 560  # neither quick nor slow: kept

@@ -219,6 +219,7 @@ class Calendar:
         self._forbids: dict[tuple[int, ShiftTypeId, int], frozenset[tuple[int, ShiftTypeId]]] = {}
         self._conflicts: dict[int, dict[tuple[int, ShiftTypeId], list[Conflict]]] = {}
         self._conflict_groups: dict[int, dict[int, list[tuple[str, int, frozenset, frozenset]]]] = {}
+        self._conflict_reach: dict[int, int] = {}
 
     # ---- validation helpers -------------------------------------------------
 
@@ -442,6 +443,14 @@ class Calendar:
         if groups is None:
             groups = self._conflict_groups[rest] = _group_conflicts(self, rest)
         return groups
+
+    def conflict_reach(self, rest: int) -> int:
+        """How many days ahead a conflict at minimum rest `rest` reaches (0 if none)."""
+        reach = self._conflict_reach.get(rest)
+        if reach is None:
+            reach = self._conflict_reach[rest] = max(
+                (d2 - d for d, items in self.conflict_groups(rest).items() for _, d2, _, _ in items), default=0)
+        return reach
 
     @cached_property
     def requests_by_employee(self) -> dict[EmployeeId, list]:

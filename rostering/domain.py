@@ -18,9 +18,11 @@ Plain frozen dataclasses, no solver. Conventions used everywhere:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 
 EmployeeId = str
 ShiftTypeId = str
@@ -227,9 +229,20 @@ class Roster:
 
     assignments: tuple[Assignment, ...] = ()
 
-    def by_cell(self) -> dict[tuple[EmployeeId, int], Assignment]:
-        """Assignments keyed by (employee, day); a duplicate keeps the last."""
+    @cached_property
+    def by_cell(self) -> Mapping[tuple[EmployeeId, int], Assignment]:
+        """Assignments keyed by (employee, day); a duplicate keeps the last.
+        Kept with the roster: the search builds hundreds of sub-models on one."""
         return {(a.employee, a.day): a for a in self.assignments}
+
+    @cached_property
+    def slot_counts(self) -> Mapping[tuple[int, ShiftTypeId, SkillId | None], int]:
+        """People per (day, shift type, skill), and per (day, shift type, None) whatever the skill."""
+        counts: Counter[tuple[int, ShiftTypeId, SkillId | None]] = Counter()
+        for a in self.by_cell.values():
+            counts[(a.day, a.shift, a.skill)] += 1
+            counts[(a.day, a.shift, None)] += 1
+        return counts
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
 BLOCK_DAYS = 14  # the "block" neighbourhood's window
 KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to stay explored
+HOT_REFRESH_FACTOR = 9  # locating costs takes at most a tenth of a thread's time
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class Search:
         self.proven_infeasible = False
         self.phases: list[str] = []
         self._hot: tuple[list[int], list[int]] | None = None
+        self._hot_cost: int | None = None  # incumbent cost `_hot` was last refreshed for
+        self._hot_due = 0.0  # monotonic time before which it is not refreshed again
         self._reported: int | None = None
         self._watch_done = threading.Event()
 
@@ -216,20 +219,41 @@ class Search:
             if self.incumbent_cost is not None and cost >= self.incumbent_cost:
                 return False
             self.incumbent, self.incumbent_cost = roster, cost
-            self._hot = None
         self._progress(cost)
         return True
 
     def hot_days(self) -> tuple[list[int], list[int]]:
         """Days carrying the incumbent's located costs and their weights,
-        where a neighbourhood is most likely to pay."""
+        where a neighbourhood is most likely to pay (as of the last
+        `refresh_hot_days`)."""
         if self._hot is None:
-            per_day: dict[int, int] = {}
-            for c in validate(self.problem, self.incumbent, self.previous).costs:
-                if c.day is not None:
-                    per_day[c.day] = per_day.get(c.day, 0) + c.cost
-            self._hot = (list(per_day), list(per_day.values()))
+            self._hot = self._located_costs(self.incumbent)
         return self._hot
+
+    def refresh_hot_days(self) -> None:
+        """Locate the incumbent's costs again if it changed, but at most
+        once per `HOT_REFRESH_FACTOR` times the last validation took, and
+        outside the lock. On the largest problems a validation takes a
+        quarter of a second: redone after every improvement, under the
+        lock, it held the other threads back for as long as the sub-solves
+        ran. A map a few improvements old still points at the costly days."""
+        with self.lock:
+            roster, cost = self.incumbent, self.incumbent_cost
+            if roster is None or cost == self._hot_cost or time.monotonic() < self._hot_due:
+                return
+            self._hot_cost = cost  # claimed: the other threads skip it
+        started = time.monotonic()
+        hot = self._located_costs(roster)
+        with self.lock:
+            self._hot = hot
+            self._hot_due = time.monotonic() + HOT_REFRESH_FACTOR * (time.monotonic() - started)
+
+    def _located_costs(self, roster: Roster) -> tuple[list[int], list[int]]:
+        per_day: dict[int, int] = {}
+        for c in validate(self.problem, roster, self.previous).costs:
+            if c.day is not None:
+                per_day[c.day] = per_day.get(c.day, 0) + c.cost
+        return list(per_day), list(per_day.values())
 
     # ---- phases -------------------------------------------------------------
 
@@ -378,6 +402,7 @@ class Search:
         employees = list(self.cal.employee_ids)
         while self.left() > max(0.1, 2 * shared["overhead"]) and not self.should_stop():
             t_round = time.monotonic()
+            self.refresh_hot_days()
             with self.lock:
                 base, before = self.incumbent, self.incumbent_cost
                 if (self.bound is not None and before <= self.bound) or \

@@ -67,7 +67,7 @@ class RosterModel:
         self.relax_night_cover = relax_night_cover
         self.requirements: dict[Requirement, cp_model.IntVar] = {}
         self.vars = RosterVars(self.model, self.cal, free=free,
-                               base=None if base is None else base.by_cell(),
+                               base=base,
                                open_blocked=explain, on_blocked=self._forbid_blocked)
         self._weekend: dict[tuple[EmployeeId, int], Lit] = {}
         self.terms: list[PenaltyTerm] = []
@@ -151,7 +151,7 @@ class RosterModel:
         """The roster read off a solution (`is_true` e.g. solver.boolean_value),
         fixed cells of a sub-model included."""
         out = [Assignment(e, d, s, k) for (e, d, s, k), v in self.vars.x.items() if is_true(v)]
-        out += [a for (e, d), a in self.vars.const.items() if d >= 0]
+        out += self.vars.fixed_assignments()
         return Roster(tuple(sorted(out, key=lambda a: (a.employee, a.day))))
 
     def add_hint(self, roster: Roster) -> None:

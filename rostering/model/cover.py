@@ -100,7 +100,7 @@ def _interval_count(rm: RosterModel, counts: dict, i: int, skill: str) -> tuple[
     const = 0
     slots = []
     for d, s in rm.cal.slots_covering.get(i, ()):
-        const += rm.vars.const_slot.get((d, s, skill), 0)
+        const += rm.vars.slot_count(d, s, skill)[1]
         if (d, s) in counts:
             slots.append((d, s))
     return const, tuple(sorted(slots))

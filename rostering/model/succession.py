@@ -28,7 +28,7 @@ def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
     cal, v = rm.cal, rm.vars
     for e in v.active:
         groups = cal.conflict_groups(cal.rest_of(e))
-        reach = max((d2 - d for d, items in groups.items() for _, d2, _, _ in items), default=0)
+        reach = cal.conflict_reach(cal.rest_of(e))
         lits = {rule: rm.require(Requirement(rule, e)) for rule in ("min_rest", "forbidden_succession")}
         free = v.free_days[e]
         days = groups if len(free) == len(cal.days) else sorted(

@@ -16,13 +16,13 @@ equals the full objective of the combined roster.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 
 from ortools.sat.python import cp_model
 
 from rostering.calendar import Calendar
-from rostering.domain import Assignment, EmployeeId, ShiftTypeId, SkillId
+from rostering.domain import Assignment, EmployeeId, Roster, ShiftTypeId, SkillId
 
 Lit = cp_model.IntVar | int
 Expr = cp_model.LinearExprT
@@ -38,13 +38,13 @@ class RosterVars:
         cal: Calendar,
         *,
         free: Mapping[EmployeeId, Collection[int] | None] | None = None,
-        base: Mapping[tuple[EmployeeId, int], Assignment] | None = None,
+        base: Roster | None = None,
         open_blocked: bool = False,
         on_blocked: Callable[[cp_model.IntVar, EmployeeId, int, ShiftTypeId, str], None] | None = None,
     ) -> None:
         """`free`: employee -> free days (None: all days); employees missing
-        are fixed. `free=None` frees every cell. `base`: (employee, day) ->
-        assignment for the fixed cells (missing means off)."""
+        are fixed. `free=None` frees every cell. `base`: the roster the fixed
+        cells are read from (a cell it leaves empty is off)."""
         self.model = model
         self.cal = cal
         self.x: dict[tuple[EmployeeId, int, ShiftTypeId, SkillId], cp_model.IntVar] = {}
@@ -60,15 +60,18 @@ class RosterVars:
             self.free_days = {e: (cal.days if days is None else frozenset(days))
                               for e, days in free.items()}
         self.active: tuple[EmployeeId, ...] = tuple(e for e in cal.employee_ids if e in self.free_days)
-        # constant cells: history always, plus fixed horizon cells from `base`
-        self.const: dict[tuple[EmployeeId, int], Assignment] = dict(cal.history)
-        for (e, d), a in (base or {}).items():
-            if d >= 0 and not self.is_free(e, d):
-                self.const[(e, d)] = a
-        self.const_slot: Counter[tuple[int, ShiftTypeId, SkillId | None]] = Counter()
-        for (e, d), a in self.const.items():
-            self.const_slot[(d, a.shift, a.skill)] += 1
-            self.const_slot[(d, a.shift, None)] += 1
+        # constant cells: history always, plus the base roster's cells outside
+        # the free ones, looked up in place; their counts per slot are the
+        # base's less its free cells, so a small neighbourhood of a large
+        # roster costs little more than its own size
+        self._base = base.by_cell if base is not None else {}
+        self._const_slots: dict[tuple[int, ShiftTypeId, SkillId | None], int] = \
+            dict(base.slot_counts) if base is not None else {}
+        freed = [a for e, days in self.free_days.items() for d in days
+                 if (a := self._base.get((e, d))) is not None]
+        for a, step in [(a, -1) for a in freed] + [(a, 1) for a in cal.history.values()]:
+            for key in ((a.day, a.shift, a.skill), (a.day, a.shift, None)):
+                self._const_slots[key] = self._const_slots.get(key, 0) + step
 
         n_cells = sum(len(days) for days in self.free_days.values()) * len(cal.shift_ids)
         name_vars = n_cells <= 200_000
@@ -114,16 +117,26 @@ class RosterVars:
         days = self.free_days.get(e)
         return d >= 0 and days is not None and d in days
 
+    def fixed(self, e: EmployeeId, d: int) -> Assignment | None:
+        """The assignment of a constant cell (history or fixed); None if off or free."""
+        if d < 0:
+            return self.cal.history.get((e, d))
+        return None if self.is_free(e, d) else self._base.get((e, d))
+
+    def fixed_assignments(self) -> list[Assignment]:
+        """The base roster's assignments in the fixed horizon cells."""
+        return [a for (e, d), a in self._base.items() if d >= 0 and not self.is_free(e, d)]
+
     def work(self, e: EmployeeId, d: int) -> Lit:
         """Literal 'e works on day d'; constant for history, fixed and empty cells."""
         if not self.is_free(e, d):
-            return 1 if (e, d) in self.const else 0
+            return 0 if self.fixed(e, d) is None else 1
         return self._work.get((e, d), 0)
 
     def shift(self, e: EmployeeId, d: int, s: ShiftTypeId) -> Expr:
         """0/1 expression 'e works shift type s on day d' (any skill)."""
         if not self.is_free(e, d):
-            a = self.const.get((e, d))
+            a = self.fixed(e, d)
             return 1 if a is not None and a.shift == s else 0
         xs = self.by_shift.get((e, d, s))
         if not xs:
@@ -136,11 +149,11 @@ class RosterVars:
 
     def const_shift(self, e: EmployeeId, d: int) -> ShiftTypeId | None:
         """Shift type of a constant cell (history or fixed), None if off/free."""
-        a = self.const.get((e, d))
+        a = self.fixed(e, d)
         return a.shift if a is not None else None
 
     def slot_count(self, d: int, s: ShiftTypeId, k: SkillId | None) -> tuple[list[cp_model.IntVar], int]:
         """(free variables, constant) counting people on shift s on day d,
         with skill k or any skill if k is None."""
         xs = self.by_slot.get((d, s), []) if k is None else self.by_slot_skill.get((d, s, k), [])
-        return xs, self.const_slot.get((d, s, k), 0)
+        return xs, self._const_slots.get((d, s, k), 0)

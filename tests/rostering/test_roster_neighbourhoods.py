@@ -1,0 +1,86 @@
+"""A neighbourhood sub-model prices the roster it starts from exactly as the validator does.
+
+The search compares sub-model objectives with the incumbent's cost, so the
+constant part of a sub-model (every fixed cell: shift counts per slot,
+horizon and weekly totals, runs, rest, carried-in history) must add up to
+the full objective. Each test pins the free cells to the base roster and
+checks that the sub-model's objective equals the validator's cost, over
+neighbourhoods of every kind the search draws.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from ortools.sat.python import cp_model
+
+from rostering.curtois import load_instance
+from rostering.domain import Assignment, IntervalDemand, NightMinimum, Problem, Roster, Rules, Weights
+from rostering.model import RosterModel
+from rostering.search import Search
+from rostering.validate import validate
+from tests.rostering.conftest import MONDAY, employee, make_problem
+
+
+def _pinned_objective(problem: Problem, free: dict, base: Roster) -> int:
+    rm = RosterModel(problem, free=free, base=base)
+    rm.add_hint(base)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(rm.model) == cp_model.OPTIMAL
+    assert rm.roster_from(solver.boolean_value).by_cell == base.by_cell
+    return round(solver.objective_value)
+
+
+def _search(problem: Problem) -> Search:
+    now = time.monotonic()
+    search = Search(problem, seed=0, started=now, deadline=now + 30, on_progress=None, stop=None, previous=None)
+    search.construct(sweep_share=0.0)
+    assert search.incumbent is not None
+    return search
+
+
+@pytest.mark.parametrize("name", ["Instance8", "Instance16"])
+def test_every_kind_of_neighbourhood_prices_the_incumbent_at_its_cost(shared_instances, name):
+    problem = load_instance(shared_instances / f"{name}.txt")
+    search = _search(problem)
+    base, employees = search.incumbent, [e.id for e in problem.employees]
+    cost = validate(problem, base).objective
+    rng = random.Random(1)
+    for kind in ("employees", "window", "block", "weekdays"):
+        for cells in (40, 300):
+            free = search._neighbourhood(rng, kind, cells, employees)
+            assert _pinned_objective(problem, free, base) == cost, (kind, cells)
+
+
+def test_fixed_roster_cells_count_towards_the_night_minimum_and_interval_demand():
+    """A desk with interval demand, a night minimum, fairness of nights and
+    last week's night carried in: the fixed cells of each sub-model cover
+    intervals and nights next to the free ones."""
+    people = tuple(employee(name) for name in ("ann", "bob", "cat", "dan"))
+    start = datetime(MONDAY.year, MONDAY.month, MONDAY.day, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    demand = tuple(IntervalDemand(start + timedelta(minutes=30 * k), "general", 1 + k % 2) for k in range(48 * 3))
+    problem = replace(
+        make_problem(people, interval_demand=demand, history_days=1,
+                     history=(Assignment("dan", -1, "N", "general"),),
+                     weights=Weights(under_cover=10, over_cover=1, fair_nights=5, fair_weekends=0,
+                                     fair_holidays=0, overtime_per_min=0)),
+        rules=Rules(night_minimums=(NightMinimum("general", 1),)),
+    )
+    base = Roster(tuple(Assignment(e, d, s, "general") for e, d, s in (
+        ("ann", 0, "E"), ("bob", 0, "N"), ("cat", 1, "N"), ("ann", 1, "L"), ("dan", 2, "N"),
+        ("bob", 2, "E"), ("cat", 3, "L"), ("ann", 3, "N"), ("bob", 4, "N"), ("dan", 5, "N"), ("cat", 6, "N"))))
+    report = validate(problem, base)
+    assert report.feasible, report.violations
+    rng = random.Random(3)
+    for _ in range(12):
+        chosen = rng.sample([p.id for p in people], rng.randint(1, 4))
+        free = {e: sorted(rng.sample(range(7), rng.randint(1, 3))) for e in chosen}
+        assert _pinned_objective(problem, free, base) == report.objective, free

@@ -11,14 +11,18 @@ neighbourhoods of every kind the search draws.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from ortools.sat.python import cp_model
 
+from benchmarks.roster_submodel_build import KINDS
 from rostering.curtois import load_instance
 from rostering.domain import Assignment, IntervalDemand, NightMinimum, Problem, Roster, Rules, Weights
 from rostering.model import RosterModel
@@ -84,3 +88,15 @@ def test_fixed_roster_cells_count_towards_the_night_minimum_and_interval_demand(
         chosen = rng.sample([p.id for p in people], rng.randint(1, 4))
         free = {e: sorted(rng.sample(range(7), rng.randint(1, 3))) for e in chosen}
         assert _pinned_objective(problem, free, base) == report.objective, free
+
+
+def test_the_build_benchmark_times_every_kind_against_the_whole_model(shared_instances):
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "roster_submodel_build.py"
+    out = subprocess.run([sys.executable, str(script), str(shared_instances / "Instance8.txt"), "--repeat", "1"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "whole model:" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[0] in KINDS]
+    assert sorted({row[0] for row in rows}) == sorted(KINDS) and len(rows) == 2 * len(KINDS)
+    assert all(float(row[2]) > 0 for row in rows)
+    # at the size the search starts from (a sixth of Instance8's cells) a sub-model is far cheaper than the whole
+    assert all(float(row[3]) < 0.75 for row in rows[::2])

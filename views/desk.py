@@ -34,6 +34,8 @@ TICKET_COLUMNS = {
         "clock has ended; no SLA when no tier applies")),
     "Time left": st.column_config.TextColumn(width=90, help="Business time on the tier's calendar; negative once overdue"),
     "Due": st.column_config.TextColumn(width=85, help="Local time the clock is due (unknown while paused)"),
+    "Priority": st.column_config.TextColumn(width=75),
+    "Status": st.column_config.TextColumn(width=80),
     "SLA": st.column_config.TextColumn(width="medium", help="The tier and target of the clock in State"),
 }
 
@@ -76,12 +78,13 @@ def tickets_frame(tickets: list[OpenTicket]) -> pd.DataFrame:
             "State": t.state_label,
             "Time left": minutes_text(c.remaining_minutes) if c else "",
             "Due": f"{c.due_at:%a %H:%M}" if c and c.due_at else ("paused" if c else ""),
+            "Priority": t.priority, "Status": t.status, "Assignee": t.assignee or "—",
             "SLA": f"{t.clock.tier} · {t.clock.metric.replace('_', ' ')}" if t.clock else "—",
-            "Subject": t.subject, "Queue": t.queue, "Assignee": t.assignee or "—", "Status": t.status,
-            "Priority": t.priority,
+            "Subject": t.subject, "Queue": t.queue,
         })
-    return pd.DataFrame(rows, columns=["Ticket", "State", "Time left", "Due", "SLA", "Subject", "Queue", "Assignee",
-                                       "Status", "Priority"])
+    # what a manager triages on first, so it is in view without scrolling sideways
+    return pd.DataFrame(rows, columns=["Ticket", "State", "Time left", "Due", "Priority", "Status", "Assignee", "SLA",
+                                       "Subject", "Queue"])
 
 
 def show_tickets(tickets: list[OpenTicket], key: str) -> None:

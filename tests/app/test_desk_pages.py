@@ -55,6 +55,8 @@ def test_the_manager_sees_the_live_desk(open_page, database) -> None:
     assert (at_risk["State"] == "breached").sum() == metrics["Breached"]
     open_tickets = _table(at, "open_tickets")
     assert len(open_tickets) == open_count and {"ok", "breached", "paused"} <= set(open_tickets["State"])
+    # what a manager triages on comes first, in view without scrolling sideways
+    assert list(open_tickets.columns[:7]) == ["Ticket", "State", "Time left", "Due", "Priority", "Status", "Assignee"]
     assert len(_table(at, "unassigned")) == metrics["Unassigned"]
     assert [s.value for s in at.subheader] == ["At risk", "Reassign", "Ticket"]
     assert [t.label for t in at.tabs] == ["Open tickets", "Unassigned", "Queues", "Agents"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 
 import pytest
 
 from rostering.curtois import load_instance
 from rostering.domain import Problem
-from rostering.search import Search, next_size
+from rostering.search import KIND_FLOOR, Search, draw_kind, next_size
 
 
 def _search(problem: Problem) -> Search:
@@ -76,3 +77,24 @@ def test_a_size_grows_to_the_largest_neighbourhood_and_no_further():
     assert size == 560
     assert next_size(size, 560, optimal=False, took=2.0, target=0.4) == 560 / 1.2  # one timeout: back below it
     assert next_size(size, 560, optimal=True, took=0.6, target=0.4) == 560  # neither quick nor slow: kept
+
+
+def test_every_kind_is_drawn_once_before_the_gains_decide():
+    gain = {"employees": 1.0, "window": 1.0, "block": 1.0, "weekdays": 1.0}
+    drawn, order, rng = dict.fromkeys(gain, 0), [], random.Random(0)
+    gain["block"] = 700.0  # an early kind gaining fast does not crowd out the untried ones
+    for _ in range(4):
+        kind = draw_kind(rng, gain, drawn)
+        drawn[kind] += 1
+        order.append(kind)
+    assert order == list(gain)
+
+
+def test_a_kind_far_behind_keeps_the_floor_share_of_draws():
+    gain = {"employees": 0.0, "window": 0.0, "block": 900.0, "weekdays": 0.0}
+    drawn, rng = dict.fromkeys(gain, 1), random.Random(0)
+    counts = Counter(draw_kind(rng, gain, drawn) for _ in range(8000))
+    floor = KIND_FLOOR * 900 / 4
+    assert abs(counts["employees"] / 8000 - floor / (900 + 3 * floor)) < 0.015
+    idle = dict.fromkeys(gain, 0.0)  # every gain decayed to zero: uniform, not an error
+    assert set(draw_kind(rng, idle, drawn) for _ in range(200)) == set(gain)

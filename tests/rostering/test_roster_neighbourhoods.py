@@ -24,7 +24,15 @@ from ortools.sat.python import cp_model
 
 from benchmarks.roster_submodel_build import KINDS
 from rostering.curtois import load_instance
-from rostering.domain import Assignment, IntervalDemand, NightMinimum, Problem, Roster, Rules, Weights
+from rostering.domain import (
+    Assignment,
+    IntervalDemand,
+    NightMinimum,
+    Problem,
+    Roster,
+    Rules,
+    Weights,
+)
 from rostering.model import RosterModel
 from rostering.search import Search
 from rostering.validate import validate

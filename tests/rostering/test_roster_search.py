@@ -97,4 +97,4 @@ def test_a_kind_far_behind_keeps_the_floor_share_of_draws():
     floor = KIND_FLOOR * 900 / 4
     assert abs(counts["employees"] / 8000 - floor / (900 + 3 * floor)) < 0.015
     idle = dict.fromkeys(gain, 0.0)  # every gain decayed to zero: uniform, not an error
-    assert set(draw_kind(rng, idle, drawn) for _ in range(200)) == set(gain)
+    assert {draw_kind(rng, idle, drawn) for _ in range(200)} == set(gain)

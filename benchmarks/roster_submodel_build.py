@@ -30,9 +30,7 @@ from benchmarks.roster_synthetic_instance import generate  # noqa: E402
 from rostering.curtois import load_instance  # noqa: E402
 from rostering.domain import Problem, Roster  # noqa: E402
 from rostering.model import RosterModel  # noqa: E402
-from rostering.search import NEIGHBOURHOOD_START_CELLS, Search  # noqa: E402
-
-KINDS = ("employees", "window", "block", "weekdays")
+from rostering.search import NEIGHBOURHOOD_KINDS, NEIGHBOURHOOD_START_CELLS, Search  # noqa: E402
 
 
 def build_ms(problem: Problem, free: dict | None, base: Roster | None) -> float:
@@ -66,7 +64,7 @@ def main() -> None:
     employees = [e.id for e in problem.employees]
     rng = random.Random(1)
     print(f"{'kind':10s} {'free cells':>10s} {'build+hint ms':>14s} {'x whole model':>14s}")
-    for kind in KINDS:
+    for kind in NEIGHBOURHOOD_KINDS:
         for size in (NEIGHBOURHOOD_START_CELLS, 4 * NEIGHBOURHOOD_START_CELLS):
             times, freed = [], []
             for _ in range(args.repeat):

@@ -57,6 +57,8 @@ STALL_DOUBLING = 25  # rounds without improvement that double the time per sub-s
 STALL_MAX_FACTOR = 16
 NEIGHBOURHOOD_START_CELLS = 150.0  # free (employee, day) cells in a first neighbourhood
 BLOCK_DAYS = 14  # the "block" neighbourhood's window
+# what a neighbourhood frees (`Search._neighbourhood`); "weekdays" only on horizons of two weeks or more
+NEIGHBOURHOOD_KINDS = ("employees", "window", "block", "weekdays")
 KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to stay explored
 HOT_REFRESH_FACTOR = 9  # locating costs takes at most a tenth of a thread's time
 
@@ -386,7 +388,7 @@ class Search:
         search leans on what pays for this problem.
         """
         # weekdays across the horizon only trade between weeks when there are several
-        kinds = ("employees", "window", "block") + (("weekdays",) if self.problem.num_days >= 14 else ())
+        kinds = [kind for kind in NEIGHBOURHOOD_KINDS if kind != "weekdays" or self.problem.num_days >= 14]
         size = {kind: NEIGHBOURHOOD_START_CELLS for kind in kinds}
         gain = {kind: 1.0 for kind in size}  # smoothed cost gain per second
         drawn = dict.fromkeys(size, 0)

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from ortools.sat.python import cp_model
 
-from benchmarks.roster_submodel_build import KINDS
 from rostering.curtois import load_instance
 from rostering.domain import (
     Assignment,
@@ -34,7 +33,7 @@ from rostering.domain import (
     Weights,
 )
 from rostering.model import RosterModel
-from rostering.search import Search
+from rostering.search import NEIGHBOURHOOD_KINDS, Search
 from rostering.validate import validate
 from tests.rostering.conftest import MONDAY, employee, make_problem
 
@@ -66,7 +65,7 @@ def test_every_kind_of_neighbourhood_prices_the_incumbent_at_its_cost(shared_ins
     base, employees = search.incumbent, [e.id for e in problem.employees]
     cost = validate(problem, base).objective
     rng = random.Random(1)
-    for kind in ("employees", "window", "block", "weekdays"):
+    for kind in NEIGHBOURHOOD_KINDS:
         for cells in (40, 300):
             free = search._neighbourhood(rng, kind, cells, employees)
             assert _pinned_objective(problem, free, base) == cost, (kind, cells)
@@ -103,8 +102,8 @@ def test_the_build_benchmark_times_every_kind_against_the_whole_model(shared_ins
     out = subprocess.run([sys.executable, str(script), str(shared_instances / "Instance8.txt"), "--repeat", "1"],
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "whole model:" in out
-    rows = [line.split() for line in out.splitlines() if line.split()[0] in KINDS]
-    assert sorted({row[0] for row in rows}) == sorted(KINDS) and len(rows) == 2 * len(KINDS)
+    rows = [line.split() for line in out.splitlines() if line.split()[0] in NEIGHBOURHOOD_KINDS]
+    assert sorted({row[0] for row in rows}) == sorted(NEIGHBOURHOOD_KINDS) and len(rows) == 2 * len(NEIGHBOURHOOD_KINDS)
     assert all(float(row[2]) > 0 for row in rows)
     # at the size the search starts from (a sixth of Instance8's cells) a sub-model is far cheaper than the whole
     assert all(float(row[3]) < 0.75 for row in rows[::2])

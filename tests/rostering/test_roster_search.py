@@ -17,7 +17,13 @@ import pytest
 
 from rostering.curtois import load_instance
 from rostering.domain import Problem
-from rostering.search import KIND_FLOOR, Search, draw_kind, next_size
+from rostering.search import (
+    KIND_FLOOR,
+    NEIGHBOURHOOD_KINDS,
+    Search,
+    draw_kind,
+    next_size,
+)
 
 
 def _search(problem: Problem) -> Search:
@@ -57,7 +63,7 @@ def test_a_small_size_on_a_long_horizon_takes_a_window_of_weeks_and_fewer_people
         assert days[1] - days[0] == 7
 
 
-@pytest.mark.parametrize("kind", ["employees", "window", "block", "weekdays"])
+@pytest.mark.parametrize("kind", NEIGHBOURHOOD_KINDS)
 def test_a_neighbourhood_at_its_largest_size_frees_that_many_cells(shared_instances, kind):
     """The size a kind may grow to is exactly what its largest neighbourhood frees: everyone over
     the horizon, or over a fortnight for "block". A size past it would free nothing more."""

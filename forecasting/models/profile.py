@@ -26,7 +26,8 @@ class LevelProfile(ForecastModel):
     'huber' (smoothing with clipped surprises, alpha chosen per series); see
     `forecasting.models.daily_level`.
     shape_weeks: ordinary days per weekday pooled into its intraday shape.
-    factor_weeks: weeks of daily totals behind the weekday factors.
+    factor_weeks: weeks of daily totals behind the weekday factors (a weekday's share
+    of its week moves slowly; fewer weeks mostly add noise on both shared series).
     level_days: how many recent deseasonalised daily totals the level is chosen on.
     level_horizon: days ahead the level is tuned for (7 = a week's forecast).
     """
@@ -34,7 +35,7 @@ class LevelProfile(ForecastModel):
     name = "level_profile"
 
     def __init__(
-        self, calendar: DayCalendar | None = None, level: str = "median", shape_weeks: int = 12, factor_weeks: int = 12,
+        self, calendar: DayCalendar | None = None, level: str = "median", shape_weeks: int = 12, factor_weeks: int = 16,
         level_days: int = 240, level_horizon: int = 7,
     ) -> None:
         super().__init__(calendar)
@@ -101,7 +102,7 @@ class SlotProfile(ForecastModel):
     name = "slot_profile"
 
     def __init__(
-        self, calendar: DayCalendar | None = None, factor_weeks: int = 8, level_days: int = 120, level_horizon: int = 7
+        self, calendar: DayCalendar | None = None, factor_weeks: int = 16, level_days: int = 120, level_horizon: int = 7
     ) -> None:
         super().__init__(calendar)
         self.factor_weeks, self.level_days, self.level_horizon = factor_weeks, level_days, level_horizon

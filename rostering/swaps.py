@@ -190,11 +190,7 @@ class ChangeChecker:
         groups = self.cal.fairness_groups
         self.fair = {kind: {e: fairness_counts(self.cal, e, self.cells[e])[kind]
                             for e in groups[kind]} for kind in FAIRNESS_KINDS}
-        # the three highest and lowest counts per fairness kind: a check
-        # changes at most two people, so the others' extremes are among them
-        self._extremes = {kind: (sorted(per.items(), key=lambda kv: -kv[1])[:3],
-                                 sorted(per.items(), key=lambda kv: kv[1])[:3])
-                          for kind, per in self.fair.items()}
+        self._extremes = self._extremes_of(self.fair)
         self.night_min = {nm.skill: nm.required for nm in problem.rules.night_minimums}
 
     # ---- translating a change into per-person edits -------------------------
@@ -270,10 +266,45 @@ class ChangeChecker:
         edits, released, leave = self._edits(change)
         return self._judge(edits, released, leave)
 
-    def _judge(self, edits: dict[EmployeeId, dict[int, Assignment | None]],
-               released: list[Assignment], leave: list[TimeOff], *,
-               with_roster: bool = True) -> ChangeCheck:
-        cal = self.cal if not leave else _WithLeave(self.cal, leave)
+    def check_edits(self, edits: dict[EmployeeId, dict[int, Assignment | None]]) -> ChangeCheck:
+        """Judge any set of cell edits (employee -> day -> new assignment or
+        None for a day off), e.g. a re-solved neighbourhood of the roster."""
+        return self._judge(edits, [], [])
+
+    def apply(self, edits: dict[EmployeeId, dict[int, Assignment | None]], check: ChangeCheck) -> None:
+        """Make `check` (the verdict on `edits`) the indexed roster, updating
+        the index for the people and cover it changed only, so a search can
+        keep one checker for its incumbent as it improves."""
+        new_cells, removed, added = self._edited(edits)
+        for sign, items in ((-1, removed), (1, added)):
+            for a in items:
+                if self.uses_intervals:
+                    for i in self.cal.covered_intervals(a.day, a.shift):
+                        self.cover[(i, a.skill)] = self.cover.get((i, a.skill), 0) + sign
+                if a.day >= 0:
+                    self.counts[(a.day, a.shift, a.skill)] += sign
+                    self.counts[(a.day, a.shift, None)] += sign
+        for e, cells in new_cells.items():
+            self.cells[e] = cells
+            self.emp_cost[e] = sum(c.cost for c in employee_costs(self.cal, e, cells, self.before))
+            counts = fairness_counts(self.cal, e, cells)
+            for kind, per in self.fair.items():
+                if e in per:
+                    per[e] = counts[kind]
+        self._extremes = self._extremes_of(self.fair)
+        self.roster = check.roster
+
+    @staticmethod
+    def _extremes_of(fair: dict[str, dict[EmployeeId, int]]) -> dict[str, tuple[list, list]]:
+        """The three highest and lowest counts per fairness kind: a swap
+        changes at most two people, so the others' extremes are among them."""
+        return {kind: (sorted(per.items(), key=lambda kv: -kv[1])[:3],
+                       sorted(per.items(), key=lambda kv: kv[1])[:3])
+                for kind, per in fair.items()}
+
+    def _edited(self, edits: dict[EmployeeId, dict[int, Assignment | None]]) -> tuple[
+            dict[EmployeeId, dict[int, Assignment]], list[Assignment], list[Assignment]]:
+        """(each edited person's cells after `edits`, assignments removed, added)."""
         new_cells = {}
         removed: list[Assignment] = []
         added: list[Assignment] = []
@@ -287,6 +318,13 @@ class ChangeChecker:
                     cells[d] = a
                     added.append(a)
             new_cells[e] = cells
+        return new_cells, removed, added
+
+    def _judge(self, edits: dict[EmployeeId, dict[int, Assignment | None]],
+               released: list[Assignment], leave: list[TimeOff], *,
+               with_roster: bool = True) -> ChangeCheck:
+        cal = self.cal if not leave else _WithLeave(self.cal, leave)
+        new_cells, removed, added = self._edited(edits)
         # per-person hard rules and costs, for the people involved only
         violations: list[Violation] = []
         delta = 0
@@ -366,6 +404,9 @@ class ChangeChecker:
                 continue
             top = next((v for e, v in self._extremes[kind][0] if e not in changed), None)
             low = next((v for e, v in self._extremes[kind][1] if e not in changed), None)
+            others = [v for e, v in per.items() if e not in changed] if top is None or low is None else []
+            if others:  # every kept extreme changed (more than two people did)
+                top, low = max(others), min(others)
             hi = max(mine + ([top] if top is not None else []))
             lo = min(mine + ([low] if low is not None else []))
             old_hi, old_lo = self._extremes[kind][0][0][1], self._extremes[kind][1][0][1]

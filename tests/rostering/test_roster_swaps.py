@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from benchmarks.roster_scale import make_desk
 from rostering.calendar import calendar_of
 from rostering.construct import greedy_roster
-from rostering.domain import Roster, TimeOff
+from rostering.domain import Assignment, Roster, TimeOff
 from rostering.errors import RosterInputError
 from rostering.swaps import ChangeChecker, GiveAway, Swap, TakeShift, TakeTimeOff
 from rostering.validate import validate
@@ -85,3 +85,62 @@ def test_giving_away_a_missing_shift_is_refused(checker):
         checker.check(GiveAway(EMPLOYEES[0], off))
     with pytest.raises(RosterInputError, match="unknown employee"):
         checker.check(TakeShift("nobody", 0, "E", "general"))
+
+
+# many people at once, as when the search writes a re-solved neighbourhood in:
+# (employee, day, shift or None for a day off, skill)
+cell_edits = st.lists(st.tuples(people, days, st.none() | st.sampled_from(SHIFTS), st.sampled_from(SKILLS)),
+                      min_size=1, max_size=12)
+
+
+def _edits(cells) -> dict:
+    edits: dict = {}
+    for e, d, s, k in cells:
+        edits.setdefault(e, {})[d] = None if s is None else Assignment(e, d, s, k)
+    return edits
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=cell_edits)
+def test_edits_of_many_people_agree_with_the_validator(checker, cells):
+    """Fairness included: with more than two people changed, the kept
+    extremes of the others may all be among them."""
+    result = checker.check_edits(_edits(cells))
+    after = validate(DESK, result.roster)
+    assert set(result.violations) == set(after.violations)
+    assert result.cost_delta == after.objective - validate(DESK, checker.roster).objective
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=st.lists(cell_edits, min_size=1, max_size=4))
+def test_applied_edits_leave_the_index_of_a_fresh_checker(steps):
+    """`apply` keeps the index in step with the roster, so a search can keep
+    one checker for its incumbent: after any sequence of edits it holds what
+    a checker built on the final roster holds, and its checks still agree
+    with the validator."""
+    placed, _ = greedy_roster(calendar_of(DESK), seed=2)
+    live = ChangeChecker(DESK, Roster(tuple(placed)))
+    for cells in steps:
+        edits = _edits(cells)
+        live.apply(edits, live.check_edits(edits))
+    fresh = ChangeChecker(DESK, live.roster)
+    assert live.cells == fresh.cells
+    assert {k: v for k, v in live.cover.items() if v} == {k: v for k, v in fresh.cover.items() if v}
+    assert +live.counts == +fresh.counts
+    assert live.emp_cost == fresh.emp_cost
+    assert live.fair == fresh.fair
+    for e in EMPLOYEES:  # whoever leaves or joins the extremes, the cost change is the same
+        for probe in ({e: {0: None}}, {e: {3: Assignment(e, 3, "N", SKILLS[0])}}):
+            assert live.check_edits(probe).cost_delta == fresh.check_edits(probe).cost_delta
+
+
+def test_fairness_when_everyone_at_an_extreme_changes(checker):
+    """The index keeps each fairness kind's three highest and lowest people;
+    when all three of the lowest rise above the others (nights every day),
+    the new lowest comes from the rest."""
+    nights = checker.fair["nights"]
+    lowest = sorted(nights, key=nights.__getitem__)[:4]
+    assert nights[lowest[3]] < DESK.num_days  # so the three end above the fourth
+    edits = {e: {d: Assignment(e, d, "N", SKILLS[0]) for d in range(DESK.num_days)} for e in lowest[:3]}
+    result = checker.check_edits(edits)
+    assert result.cost_delta == validate(DESK, result.roster).objective - validate(DESK, checker.roster).objective

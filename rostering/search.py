@@ -29,7 +29,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -37,8 +37,9 @@ from ortools.sat.python import cp_model
 
 from rostering.calendar import calendar_of
 from rostering.construct import greedy_roster
-from rostering.domain import Problem, Roster
+from rostering.domain import Assignment, Problem, Roster
 from rostering.model import RosterModel
+from rostering.swaps import ChangeChecker
 from rostering.validate import validate
 
 # Cells (employee x day x shift type) above which the whole model is not
@@ -138,6 +139,7 @@ class Search:
         self.proven_infeasible = False
         self.phases: list[str] = []
         self._hot: tuple[list[int], list[int]] | None = None
+        self._checker: ChangeChecker | None = None  # for the incumbent, see offer_neighbourhood
         self._hot_cost: int | None = None  # incumbent cost `_hot` was last refreshed for
         self._hot_due = 0.0  # monotonic time before which it is not refreshed again
         self._reported: int | None = None
@@ -239,6 +241,45 @@ class Search:
             self.incumbent, self.incumbent_cost = roster, cost
         self._progress(cost)
         return True
+
+    def offer_neighbourhood(self, free: Mapping[str, Sequence[int]], roster: Roster, cost: int) -> int:
+        """Write a neighbourhood's re-solve (`roster` at `cost`, of `free`
+        cells) into the incumbent of the moment; returns how much that
+        lowered the cost (0 if it did not).
+
+        While a sub-solve ran, other threads may have improved the incumbent
+        elsewhere: taking `roster` whole would throw their gains away (on
+        large rosters most improving sub-solves finish after another
+        thread's). So only its free cells are written into the incumbent,
+        judged incrementally by a `ChangeChecker` kept for it (the
+        validator's rules, for the people and cover that change). Where
+        the two changes meet and break a rule together, or `roster` alone
+        is cheaper than the merge, `roster` is offered whole instead."""
+        cells = roster.by_cell  # built outside the lock
+        with self.lock:
+            if self.incumbent is None or self.incumbent_cost is None:
+                return 0
+            if self._checker is None or self._checker.roster is not self.incumbent:
+                self._checker = ChangeChecker(self.problem, self.incumbent, self.previous)
+            checker = self._checker
+            edits: dict[str, dict[int, Assignment | None]] = {}
+            for e, days in free.items():
+                now = checker.cells[e]
+                changed = {d: new for d in days if (new := cells.get((e, d))) != now.get(d)}
+                if changed:
+                    edits[e] = changed
+            if not edits:
+                return 0
+            check = checker.check_edits(edits)
+            current = self.incumbent_cost
+            merged = check.ok and check.cost_delta < 0 and current + check.cost_delta <= cost
+            if merged:
+                checker.apply(edits, check)
+                self.incumbent, self.incumbent_cost = check.roster, current + check.cost_delta
+        if merged:
+            self._progress(current + check.cost_delta)
+            return -check.cost_delta
+        return current - cost if self.offer(roster, cost) else 0
 
     def hot_days(self) -> tuple[list[int], list[int]]:
         """Days carrying the incumbent's located costs and their weights,
@@ -438,12 +479,13 @@ class Search:
             t0 = time.monotonic()
             status, roster, cost = self.run(rm, limit, 1, full=False)
             took = time.monotonic() - t0
-            improved = roster is not None and cost is not None and self.offer(roster, cost)
+            gained = self.offer_neighbourhood(free, roster, cost) \
+                if roster is not None and cost is not None and cost < before else 0
             with self.lock:
                 shared["overhead"] = 0.7 * shared["overhead"] + 0.3 * (
                     time.monotonic() - t_round - took)
-                shared["stall"] = 0 if improved else shared["stall"] + 1
-                rate = max(0, before - (cost if cost is not None else before)) / max(took, 0.01)
+                shared["stall"] = 0 if gained else shared["stall"] + 1
+                rate = gained / max(took, 0.01)
                 floor = KIND_FLOOR * sum(gain.values()) / len(gain)
                 gain[kind] = 0.8 * gain[kind] + 0.2 * max(rate, floor)
                 size[kind] = next_size(size[kind], self.max_cells(kind),

@@ -71,6 +71,28 @@ def test_every_kind_of_neighbourhood_prices_the_incumbent_at_its_cost(shared_ins
             assert _pinned_objective(problem, free, base) == cost, (kind, cells)
 
 
+def test_a_neighbourhood_solved_from_an_older_incumbent_keeps_the_newer_gains(shared_instances):
+    """Threads re-solve neighbourhoods of the incumbent they started from.
+    A result arriving after another thread's improvement is written into
+    the newer incumbent, so both gains count, and the cost kept is still
+    the validator's."""
+    problem = load_instance(shared_instances / "Instance8.txt")
+    search = _search(problem)
+    base, cost = search.incumbent, search.incumbent_cost
+    employees = [e.id for e in problem.employees]
+    gains = []
+    for people in (employees[:4], employees[4:8]):  # both from `base`, as two threads would
+        free = {e: range(problem.num_days) for e in people}
+        rm = RosterModel(problem, free=free, base=base)
+        rm.add_hint(base)
+        status, roster, own_cost = search.run(rm, 20, 1, full=False)
+        assert status == cp_model.OPTIMAL and own_cost < cost
+        gains.append(search.offer_neighbourhood(free, roster, own_cost))
+    assert min(gains) > 0
+    assert search.incumbent_cost == cost - sum(gains) == validate(problem, search.incumbent).objective
+    assert search.incumbent_cost < own_cost  # better than the second result taken whole
+
+
 def test_fixed_roster_cells_count_towards_the_night_minimum_and_interval_demand():
     """A desk with interval demand, a night minimum, fairness of nights and
     last week's night carried in: the fixed cells of each sub-model cover

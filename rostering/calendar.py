@@ -281,9 +281,16 @@ class Calendar:
         return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
 
     def day_label(self, day: int) -> str:
-        """E.g. 'Sat 12 Oct' for a day index."""
-        d = self.problem.start_date + timedelta(days=day)
-        return f"{WEEKDAYS[d.weekday()]} {d.day} {d:%b}"
+        """E.g. 'Sat 12 Oct' for a day index (kept: every priced request names its day)."""
+        label = self._day_labels.get(day)
+        if label is None:
+            d = self.problem.start_date + timedelta(days=day)
+            label = self._day_labels[day] = f"{WEEKDAYS[d.weekday()]} {d.day} {d:%b}"
+        return label
+
+    @cached_property
+    def _day_labels(self) -> dict[int, str]:
+        return {}
 
     def night_of_interval(self, i: int) -> int:
         """Day whose night interval i belongs to: with a night window starting

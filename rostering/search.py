@@ -270,7 +270,10 @@ class Search:
                     edits[e] = changed
             if not edits:
                 return 0
-            check = checker.check_edits(edits)
+            # whoever no other thread changed outside the free days works as in
+            # `roster`, whose rules the sub-solve kept: only their costs are redone
+            solved_as = {e for e in edits if self._same_outside(checker.cells[e], cells, e, free[e])}
+            check = checker.check_edits(edits, known_legal=solved_as)
             current = self.incumbent_cost
             merged = check.ok and check.cost_delta < 0 and current + check.cost_delta <= cost
             if merged:
@@ -280,6 +283,12 @@ class Search:
             self._progress(current + check.cost_delta)
             return -check.cost_delta
         return current - cost if self.offer(roster, cost) else 0
+
+    def _same_outside(self, now: Mapping[int, Assignment], cells: Mapping[tuple[str, int], Assignment],
+                      e: str, free_days: Sequence[int]) -> bool:
+        """Does `e` work the same in `now` (day -> assignment) and `cells` on every day not free?"""
+        free = free_days if isinstance(free_days, range) else set(free_days)
+        return all(now.get(d) == cells.get((e, d)) for d in range(self.problem.num_days) if d not in free)
 
     def hot_days(self) -> tuple[list[int], list[int]]:
         """Days carrying the incumbent's located costs and their weights,

@@ -17,6 +17,7 @@ check this on random changes), they are just computed incrementally.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -266,10 +267,14 @@ class ChangeChecker:
         edits, released, leave = self._edits(change)
         return self._judge(edits, released, leave)
 
-    def check_edits(self, edits: dict[EmployeeId, dict[int, Assignment | None]]) -> ChangeCheck:
+    def check_edits(self, edits: dict[EmployeeId, dict[int, Assignment | None]],
+                    known_legal: Collection[EmployeeId] = ()) -> ChangeCheck:
         """Judge any set of cell edits (employee -> day -> new assignment or
-        None for a day off), e.g. a re-solved neighbourhood of the roster."""
-        return self._judge(edits, [], [])
+        None for a day off), e.g. a re-solved neighbourhood of the roster.
+        The per-person hard rules of the people in `known_legal` are taken
+        as holding (a solver placed them against these same cells), so only
+        their costs are recomputed."""
+        return self._judge(edits, [], [], known_legal=known_legal)
 
     def apply(self, edits: dict[EmployeeId, dict[int, Assignment | None]], check: ChangeCheck) -> None:
         """Make `check` (the verdict on `edits`) the indexed roster, updating
@@ -322,14 +327,15 @@ class ChangeChecker:
 
     def _judge(self, edits: dict[EmployeeId, dict[int, Assignment | None]],
                released: list[Assignment], leave: list[TimeOff], *,
-               with_roster: bool = True) -> ChangeCheck:
+               with_roster: bool = True, known_legal: Collection[EmployeeId] = ()) -> ChangeCheck:
         cal = self.cal if not leave else _WithLeave(self.cal, leave)
         new_cells, removed, added = self._edited(edits)
         # per-person hard rules and costs, for the people involved only
         violations: list[Violation] = []
         delta = 0
         for e, cells in new_cells.items():
-            violations += employee_violations(cal, e, cells)
+            if e not in known_legal:
+                violations += employee_violations(cal, e, cells)
             delta += sum(c.cost for c in employee_costs(cal, e, cells, self.before)) - self.emp_cost[e]
         cover_changes, shift_changes, cover_delta, night = self._cover_part(removed, added)
         violations += night

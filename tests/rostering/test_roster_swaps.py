@@ -144,3 +144,15 @@ def test_fairness_when_everyone_at_an_extreme_changes(checker):
     edits = {e: {d: Assignment(e, d, "N", SKILLS[0]) for d in range(DESK.num_days)} for e in lowest[:3]}
     result = checker.check_edits(edits)
     assert result.cost_delta == validate(DESK, result.roster).objective - validate(DESK, checker.roster).objective
+
+
+def test_people_known_legal_are_priced_but_not_rechecked(checker):
+    """The search vouches for people a sub-solve placed against the same
+    cells; their rules are not checked again, their costs still are."""
+    e = EMPLOYEES[0]
+    edits = {e: {d: Assignment(e, d, "N", SKILLS[0]) for d in range(DESK.num_days)}}  # nights every day
+    checked = checker.check_edits(edits)
+    assert any(v.employee == e for v in checked.violations)
+    trusted = checker.check_edits(edits, known_legal={e})
+    assert set(trusted.violations) == {v for v in checked.violations if v.employee != e}
+    assert trusted.cost_delta == checked.cost_delta

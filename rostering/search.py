@@ -19,6 +19,9 @@
    from the same builder (fixed cells are constants), so their objective is
    the full objective. Sizes adapt: grow after a quick optimal sub-solve,
    shrink after a timeout, and grow further while the search is stuck.
+   Several threads run them at once; a small neighbourhood's result is
+   written into the incumbent of its moment, keeping what the other
+   threads found meanwhile (`Search.offer_neighbourhood`).
 
 All phases stop at the deadline or when the caller's stop event is set; the
 running CP-SAT solve is interrupted through `stop_search`.

@@ -7,7 +7,10 @@ recomputed by the validator from the file, the solver's proven lower bound,
 the best known value, the gap to it and the seconds taken.
 
     python benchmarks/roster_instances.py ../shared/benchmarks/shift-scheduling \
-        [--time-limit 60] [--workers N] [--seed 0] [--solutions-out OUTDIR]
+        [--time-limit 60] [--workers N] [--seed 0] [--solutions-out OUTDIR] [--progress]
+
+With --progress, each better roster and bound is printed to stderr as the
+solve reports it, through the same progress callback the Roster page uses.
 
 With --solutions-out, writes `<name>.roster.csv` (header employee,day,shift;
 ids as in the file, days from 0; one row per worked shift) so any roster can
@@ -22,11 +25,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rostering.curtois import load_instance, write_roster_csv
 from rostering.errors import InstanceFormatError
-from rostering.solve import DEFAULT_WORKERS, solve
+from rostering.solve import DEFAULT_WORKERS, Progress, solve
 from rostering.validate import validate
 
 # instance -> (best known UB, best known LB, Gurobi 1 h or None)
@@ -63,6 +67,13 @@ def _order(path: Path) -> tuple[int, str]:
     return (int(digits) if digits else 0, path.stem)
 
 
+def _printer(name: str) -> Callable[[Progress], None]:
+    def report(event: Progress) -> None:
+        print(f"  {name} {event.elapsed_s:6.1f} s  objective {event.objective}  bound {event.bound}",
+              file=sys.stderr, flush=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", type=Path, help="folder with Instance*.txt")
@@ -70,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="CP-SAT workers")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--solutions-out", type=Path, default=None)
+    ap.add_argument("--progress", action="store_true", help="print progress to stderr, as the Roster page receives it")
     args = ap.parse_args(argv)
 
     files = sorted(args.dir.glob("*.txt"), key=_order)
@@ -92,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             continue
         result = solve(problem, time_limit_s=args.time_limit, workers=args.workers,
-                       seed=args.seed, explain=False)
+                       seed=args.seed, explain=False, on_progress=_printer(path.stem) if args.progress else None)
         seconds = time.perf_counter() - started
         best = BEST_KNOWN.get(path.stem)
         if result.roster is None:

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.roster_synthetic_instance import generate  # noqa: E402
-from rostering.curtois import load_instance  # noqa: E402
+from rostering.curtois import load_instance, read_sections  # noqa: E402
 from rostering.domain import Roster  # noqa: E402
 from rostering.solve import solve  # noqa: E402
 from rostering.validate import validate  # noqa: E402
@@ -38,24 +38,12 @@ from rostering.validate import validate  # noqa: E402
 HONOURED = 0.8  # share of the planted requests the planted roster honours
 
 
-def _sections(text: str) -> dict[str, list[str]]:
-    """Section name -> its data lines, in file order."""
-    out: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("SECTION_"):
-            current = line.strip()
-            out[current] = []
-        elif current and line.strip() and not line.startswith("#"):
-            out[current].append(line.strip())
-    return out
-
-
 def plant(text: str, roster: Roster, seed: int) -> str:
     """`text` (an instance) with cover equal to `roster`'s head counts and
     requests regenerated so that `roster` honours about `HONOURED` of them."""
     rng = random.Random(seed)
-    sections = _sections(text)
+    sections = {name: [",".join(line.fields) for line in lines]
+                for name, lines in read_sections(Path("generated"), text).items()}
     days = int(sections["SECTION_HORIZON"][0])
     shifts = [line.split(",")[0] for line in sections["SECTION_SHIFTS"]]
     allowed = {}

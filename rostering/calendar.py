@@ -220,6 +220,7 @@ class Calendar:
         self._conflicts: dict[int, dict[tuple[int, ShiftTypeId], list[Conflict]]] = {}
         self._conflict_groups: dict[int, dict[int, list[tuple[str, int, frozenset, frozenset]]]] = {}
         self._conflict_reach: dict[int, int] = {}
+        self._day_labels: dict[int, str] = {}
 
     # ---- validation helpers -------------------------------------------------
 
@@ -287,10 +288,6 @@ class Calendar:
             d = self.problem.start_date + timedelta(days=day)
             label = self._day_labels[day] = f"{WEEKDAYS[d.weekday()]} {d.day} {d:%b}"
         return label
-
-    @cached_property
-    def _day_labels(self) -> dict[int, str]:
-        return {}
 
     def night_of_interval(self, i: int) -> int:
         """Day whose night interval i belongs to: with a night window starting

@@ -54,7 +54,7 @@ class _Line:
     fields: list[str]
 
 
-def _sections(path: Path, text: str) -> dict[str, list[_Line]]:
+def read_sections(path: Path, text: str) -> dict[str, list[_Line]]:
     """Split the file into sections of comma-split records (CRLF or LF)."""
     out: dict[str, list[_Line]] = {}
     current: str | None = None
@@ -103,7 +103,7 @@ def load_instance(path: str | Path) -> Problem:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceFormatError(f"{path}: cannot read: {exc}") from exc
-    sec = _sections(path, text)
+    sec = read_sections(path, text)
 
     horizon_lines = sec["SECTION_HORIZON"]
     if len(horizon_lines) != 1:

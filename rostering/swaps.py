@@ -17,7 +17,7 @@ check this on random changes), they are just computed incrementally.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -127,7 +127,8 @@ class ChangeCheck:
     """Verdict on one change: `ok` iff no hard rule breaks for anyone
     involved or on any interval whose cover changed; `cost_delta` is the
     validator's objective after minus before; `open_shifts` are shifts
-    released without a taker."""
+    released without a taker; `person_costs` each involved person's soft
+    cost after the change."""
 
     ok: bool
     violations: tuple[Violation, ...]
@@ -137,6 +138,7 @@ class ChangeCheck:
     open_shifts: tuple[Assignment, ...]
     involved: tuple[EmployeeId, ...]
     roster: Roster
+    person_costs: Mapping[EmployeeId, int]
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,7 @@ class ChangeChecker:
                     self.counts[(a.day, a.shift, None)] += sign
         for e, cells in new_cells.items():
             self.cells[e] = cells
-            self.emp_cost[e] = sum(c.cost for c in employee_costs(self.cal, e, cells, self.before))
+            self.emp_cost[e] = check.person_costs[e]
             counts = fairness_counts(self.cal, e, cells)
             for kind, per in self.fair.items():
                 if e in per:
@@ -332,11 +334,12 @@ class ChangeChecker:
         new_cells, removed, added = self._edited(edits)
         # per-person hard rules and costs, for the people involved only
         violations: list[Violation] = []
-        delta = 0
+        person_costs = {}
         for e, cells in new_cells.items():
             if e not in known_legal:
                 violations += employee_violations(cal, e, cells)
-            delta += sum(c.cost for c in employee_costs(cal, e, cells, self.before)) - self.emp_cost[e]
+            person_costs[e] = sum(c.cost for c in employee_costs(cal, e, cells, self.before))
+        delta = sum(cost - self.emp_cost[e] for e, cost in person_costs.items())
         cover_changes, shift_changes, cover_delta, night = self._cover_part(removed, added)
         violations += night
         delta += cover_delta + self._fairness_delta(cal, new_cells)
@@ -345,7 +348,7 @@ class ChangeChecker:
         ) + tuple(a for e in new_cells for d, a in sorted(new_cells[e].items()) if d >= 0)) \
             if with_roster else self.roster
         return ChangeCheck(not violations, tuple(violations), delta, cover_changes, shift_changes,
-                           tuple(released), tuple(new_cells), roster)
+                           tuple(released), tuple(new_cells), roster, person_costs)
 
     def _cover_part(self, removed: list[Assignment], added: list[Assignment]) -> tuple[
             tuple[CoverChange, ...], tuple[ShiftCoverChange, ...], int, list[Violation]]:

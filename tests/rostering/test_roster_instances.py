@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.roster_instances import main
 from rostering.curtois import load_instance, read_roster_csv, write_roster_csv
 from rostering.errors import InstanceFormatError
 from rostering.solve import SolveStatus, solve
@@ -85,3 +86,13 @@ def test_malformed_files_name_file_and_line(tmp_path, case):
     path.write_text(text)
     with pytest.raises(InstanceFormatError, match=message):
         load_instance(path)
+
+
+def test_benchmark_prints_the_objective_and_with_progress_each_better_roster(shared_instances, tmp_path, capsys):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "Instance1.txt").write_bytes((shared_instances / "Instance1.txt").read_bytes())
+    assert main([str(folder), "--time-limit", "10", "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].split()[:2] == ["Instance1", "607"]
+    assert "Instance1" in err and err.strip().splitlines()[-1].split("objective ")[1].startswith("607")

@@ -56,7 +56,7 @@ def main() -> None:
           f"{len(problem.shift_types)} shift types ({cells:,} cells)")
     now = time.monotonic()
     search = Search(problem, seed=0, started=now, deadline=now + 600, on_progress=None, stop=None, previous=None)
-    base = search.construct(sweep_share=0.0)
+    base = search.construct()
     if base is None:
         raise SystemExit("no first roster to build neighbourhoods on")
     full_ms = build_ms(problem, None, None)

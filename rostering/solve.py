@@ -30,10 +30,9 @@ from rostering.kpis import Kpis, compute_kpis
 from rostering.model import RosterModel
 from rostering.search import (
     BOUND_MAX_CELLS,
-    CONSTRUCT_SWEEP_SHARE,
-    FULL_MODEL_MAX_CELLS,
     PORTFOLIO_MAX_CELLS,
     PORTFOLIO_SHARE,
+    SWEEP_SHARE,
     Progress,
     Search,
 )
@@ -111,9 +110,9 @@ def solve(
         start = hint if hint is not None else previous
         if start is not None:
             start = search.start_from(start)
-        small = cells <= FULL_MODEL_MAX_CELLS
         if start is None:
-            start = search.construct(sweep_share=CONSTRUCT_SWEEP_SHARE if small else 0.0)
+            start = search.construct()
+            search.sweep(max(1, lns_threads), time.monotonic() + SWEEP_SHARE * search.left())
         if not search.should_stop() and not search.proven_infeasible and (
                 cells <= PORTFOLIO_MAX_CELLS or search.incumbent is None):
             # CP-SAT's portfolio alone for a while: it proves small problems

@@ -30,7 +30,7 @@ def _search(problem: Problem) -> Search:
     now = time.monotonic()
     search = Search(problem, seed=0, started=now, deadline=now + 30, on_progress=None, stop=None,
                     previous=None)
-    search.construct(sweep_share=0.0)
+    search.construct()
     assert search.incumbent is not None
     return search
 

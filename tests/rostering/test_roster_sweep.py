@@ -37,8 +37,9 @@ def test_sweeps_honour_their_time(shared_instances):
     search = Search(problem, seed=0, started=now, deadline=now + 120, on_progress=None, stop=None,
                     previous=None)
     search.construct()
-    until = time.monotonic() + 0.5
+    until = time.monotonic() + 0.3
     search.sweep(threads=2, until=until)
-    # a re-solve under way when the time comes is given at most the time left
-    assert time.monotonic() < until + 0.5
+    # a re-solve under way when the time comes is given at most the time
+    # left (sweeping until they stop paying takes about two seconds here)
+    assert time.monotonic() < until + 1.0
     assert validate(problem, search.incumbent).objective == search.incumbent_cost

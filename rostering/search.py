@@ -381,7 +381,7 @@ class Search:
     def sweep(self, threads: int, until: float) -> None:
         """Re-solve everyone in turn, one person over the whole horizon with
         everyone else fixed, in `threads` threads, until `until` (monotonic)
-        or until the last full round of people cut the cost by less than
+        or until the last full round of people cut the cost by no more than
         `SWEEP_MIN_GAIN`. Right after the greedy these exact one-person
         re-solves gain more per second than any neighbourhood (on a planted
         182-day, 100-person file, 60 s ended about twice as low with them);
@@ -399,7 +399,7 @@ class Search:
                 with self.lock:
                     base, before = self.incumbent, self.incumbent_cost
                     if len(costs_before) == costs_before.maxlen and \
-                            costs_before[0] - before < SWEEP_MIN_GAIN * costs_before[0]:
+                            costs_before[0] - before <= SWEEP_MIN_GAIN * costs_before[0]:
                         return
                     costs_before.append(before)
                     e = next(turns)

@@ -28,10 +28,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rostering.curtois import load_instance, write_roster_csv
-from rostering.errors import InstanceFormatError
-from rostering.solve import DEFAULT_WORKERS, Progress, solve
-from rostering.validate import validate
+# this checkout's code, not whatever `rostering` the venv has installed (an
+# older checkout run for comparison would otherwise measure the current code)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rostering.curtois import load_instance, write_roster_csv  # noqa: E402
+from rostering.errors import InstanceFormatError  # noqa: E402
+from rostering.solve import DEFAULT_WORKERS, Progress, solve  # noqa: E402
+from rostering.validate import validate  # noqa: E402
 
 # instance -> (best known UB, best known LB, Gurobi 1 h or None)
 BEST_KNOWN: dict[str, tuple[int, int, int | None]] = {

@@ -352,8 +352,6 @@ class Search:
         rules cannot hold."""
         placed, failed = greedy_roster(self.cal, self.seed, stopped=self.should_stop)
         roster = Roster(tuple(placed))
-        if not failed:
-            self._offer_if_legal(roster)
         for n, e in enumerate(failed):
             if self.should_stop():
                 return None
@@ -368,15 +366,11 @@ class Search:
             if better is None:
                 return None
             roster = better
-        if failed:
-            self._offer_if_legal(roster)
-        self.phases.append("construct")
-        return roster
-
-    def _offer_if_legal(self, roster: Roster) -> None:
         report = validate(self.problem, roster, self.previous)
         if report.feasible:
             self.offer(roster, report.objective)
+        self.phases.append("construct")
+        return roster
 
     def sweep(self, threads: int, until: float) -> None:
         """Re-solve everyone in turn, one person over the whole horizon with
@@ -390,7 +384,7 @@ class Search:
         if self.incumbent is None:
             return
         employees = list(self.cal.employee_ids)
-        days = range(self.problem.num_days)
+        horizon = range(self.problem.num_days)
         costs_before: deque[int] = deque(maxlen=len(employees))  # the cost before each recent re-solve
         turns = itertools.cycle(employees)
 
@@ -402,13 +396,13 @@ class Search:
                             costs_before[0] - before <= SWEEP_MIN_GAIN * costs_before[0]:
                         return
                     costs_before.append(before)
-                    e = next(turns)
-                rm = RosterModel(self.problem, previous=self.previous, free={e: None}, base=base)
+                    free = {next(turns): horizon}
+                rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
                 rm.add_hint(base)
                 limit = max(0.05, min(SUBSOLVE_MAX_S, until - time.monotonic()))
                 _, roster, cost = self.run(rm, limit, 1, full=False)
                 if roster is not None and cost is not None and cost < before:
-                    self.offer_neighbourhood({e: days}, roster, cost)
+                    self.offer_neighbourhood(free, roster, cost)
 
         helpers = [threading.Thread(target=loop, name=f"roster-sweep-{t}", daemon=True)
                    for t in range(1, threads)]

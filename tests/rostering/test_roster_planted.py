@@ -16,7 +16,8 @@ from rostering.validate import validate
 def test_planted_instance_asks_for_exactly_the_planted_roster(tmp_path):
     generated = tmp_path / "Generated.txt"
     generated.write_text(generate(28, 12, 4, seed=3), newline="")
-    placed, _ = greedy_roster(calendar_of(load_instance(generated)), seed=0)
+    original = load_instance(generated)
+    placed, _ = greedy_roster(calendar_of(original), seed=0)
     roster = Roster(tuple(placed))
     planted = tmp_path / "Planted.txt"
     planted.write_text(plant(generated.read_text(), roster, seed=3))
@@ -24,5 +25,5 @@ def test_planted_instance_asks_for_exactly_the_planted_roster(tmp_path):
     report = validate(problem, roster)
     assert not [c for c in report.costs if "cover" in c.rule]  # every head count met exactly
     broken = [c for c in report.costs if "request" in c.rule]
-    assert len(problem.requests) == len(load_instance(generated).requests)
+    assert len(problem.requests) == len(original.requests)
     assert len(broken) <= (1 - HONOURED + 0.1) * len(problem.requests)

@@ -20,9 +20,13 @@ from rostering.domain import Problem
 from rostering.search import (
     KIND_FLOOR,
     NEIGHBOURHOOD_KINDS,
+    NEIGHBOURHOOD_TARGET_S,
+    STALL_DOUBLING,
+    STALL_MAX_FACTOR,
     Search,
     draw_kind,
     next_size,
+    sub_solve_target,
 )
 
 
@@ -104,3 +108,10 @@ def test_a_kind_far_behind_keeps_the_floor_share_of_draws():
     assert abs(counts["employees"] / 8000 - floor / (900 + 3 * floor)) < 0.015
     idle = dict.fromkeys(gain, 0.0)  # every gain decayed to zero: uniform, not an error
     assert {draw_kind(rng, idle, drawn) for _ in range(200)} == set(gain)
+
+
+def test_a_stuck_search_aims_at_longer_sub_solves_up_to_a_cap():
+    assert sub_solve_target(0) == NEIGHBOURHOOD_TARGET_S
+    assert sub_solve_target(STALL_DOUBLING) == pytest.approx(2 * NEIGHBOURHOOD_TARGET_S)
+    assert sub_solve_target(3 * STALL_DOUBLING) == pytest.approx(8 * NEIGHBOURHOOD_TARGET_S)
+    assert sub_solve_target(1000 * STALL_DOUBLING) == STALL_MAX_FACTOR * NEIGHBOURHOOD_TARGET_S

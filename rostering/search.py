@@ -251,6 +251,13 @@ class Search:
             self._on_bound(solver.best_objective_bound)
         return status, rm.roster_from(solver.boolean_value), round(solver.objective_value)
 
+    def sub_model(self, free: Mapping[str, Sequence[int]], base: Roster) -> RosterModel:
+        """The model re-optimising the `free` cells of `base`, everything
+        else pinned to it, hinted with `base`."""
+        rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
+        rm.add_hint(base)
+        return rm
+
     def offer(self, roster: Roster, cost: int) -> bool:
         """Take `roster` (satisfying every hard rule) if it is cheaper."""
         with self.lock:
@@ -407,8 +414,7 @@ class Search:
                         return
                     costs_before.append(before)
                     free = {next(turns): horizon}
-                rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
-                rm.add_hint(base)
+                rm = self.sub_model(free, base)
                 limit = max(0.05, min(SUBSOLVE_MAX_S, until - time.monotonic()))
                 _, roster, cost = self.run(rm, limit, 1, full=False)
                 if roster is not None and cost is not None and cost < before:
@@ -507,8 +513,7 @@ class Search:
                 drawn[kind] += 1
                 free = self._neighbourhood(rng, kind, size[kind], employees)
                 target = sub_solve_target(shared["stall"])
-            rm = RosterModel(self.problem, previous=self.previous, free=free, base=base)
-            rm.add_hint(base)
+            rm = self.sub_model(free, base)
             limit = min(self.left() - shared["overhead"], max(SUBSOLVE_MAX_S, 4 * target))
             t0 = time.monotonic()
             status, roster, cost = self.run(rm, limit, 1, full=False)

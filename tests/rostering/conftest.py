@@ -2,6 +2,7 @@
 
 `make_problem` builds a one-week desk in local time with three shift types
 (early, late, a night across midnight); tests override what they exercise.
+`constructed_search` starts a search from the greedy's legal roster.
 `model_verdict` pins the CP-SAT model to a given roster and reports whether
 the model accepts it and at what objective, so every rule test checks the
 validator (the specification) and the model against each other.
@@ -9,6 +10,7 @@ validator (the specification) and the model against each other.
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
@@ -18,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from rostering.domain import Assignment, Contract, Employee, Problem, Roster, Rules, ShiftType, Weights
 from rostering.model import RosterModel
+from rostering.search import Search
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "shift-scheduling"
 MONDAY = date(2025, 3, 3)
@@ -76,3 +79,13 @@ def shared_instances() -> Path:
     """The published instances, read in place (never copied into the repo)."""
     assert SHARED.is_dir(), f"missing {SHARED}"
     return SHARED
+
+
+def constructed_search(problem: Problem, seconds: float = 30.0) -> Search:
+    """A search of `seconds` whose incumbent is the greedy's roster, legal."""
+    now = clock.monotonic()
+    search = Search(problem, seed=0, started=now, deadline=now + seconds, on_progress=None, stop=None,
+                    previous=None)
+    search.construct()
+    assert search.incumbent is not None
+    return search

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,9 +32,9 @@ from rostering.domain import (
     Weights,
 )
 from rostering.model import RosterModel
-from rostering.search import NEIGHBOURHOOD_KINDS, Search
+from rostering.search import NEIGHBOURHOOD_KINDS
 from rostering.validate import validate
-from tests.rostering.conftest import MONDAY, employee, make_problem
+from tests.rostering.conftest import MONDAY, constructed_search, employee, make_problem
 
 
 def _pinned_objective(problem: Problem, free: dict, base: Roster) -> int:
@@ -50,18 +49,10 @@ def _pinned_objective(problem: Problem, free: dict, base: Roster) -> int:
     return round(solver.objective_value)
 
 
-def _search(problem: Problem) -> Search:
-    now = time.monotonic()
-    search = Search(problem, seed=0, started=now, deadline=now + 30, on_progress=None, stop=None, previous=None)
-    search.construct()
-    assert search.incumbent is not None
-    return search
-
-
 @pytest.mark.parametrize("name", ["Instance8", "Instance16"])
 def test_every_kind_of_neighbourhood_prices_the_incumbent_at_its_cost(shared_instances, name):
     problem = load_instance(shared_instances / f"{name}.txt")
-    search = _search(problem)
+    search = constructed_search(problem)
     base, employees = search.incumbent, [e.id for e in problem.employees]
     cost = validate(problem, base).objective
     rng = random.Random(1)
@@ -77,15 +68,13 @@ def test_a_neighbourhood_solved_from_an_older_incumbent_keeps_the_newer_gains(sh
     the newer incumbent, so both gains count, and the cost kept is still
     the validator's."""
     problem = load_instance(shared_instances / "Instance8.txt")
-    search = _search(problem)
+    search = constructed_search(problem)
     base, cost = search.incumbent, search.incumbent_cost
     employees = [e.id for e in problem.employees]
     gains = []
     for people in (employees[:4], employees[4:8]):  # both from `base`, as two threads would
         free = {e: range(problem.num_days) for e in people}
-        rm = RosterModel(problem, free=free, base=base)
-        rm.add_hint(base)
-        status, roster, own_cost = search.run(rm, 20, 1, full=False)
+        status, roster, own_cost = search.run(search.sub_model(free, base), 20, 1, full=False)
         assert status == cp_model.OPTIMAL and own_cost < cost
         gains.append(search.offer_neighbourhood(free, roster, own_cost))
     assert min(gains) > 0

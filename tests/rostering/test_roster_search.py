@@ -10,7 +10,6 @@ the largest neighbourhood it can draw.
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 
 import pytest
@@ -23,20 +22,11 @@ from rostering.search import (
     NEIGHBOURHOOD_TARGET_S,
     STALL_DOUBLING,
     STALL_MAX_FACTOR,
-    Search,
     draw_kind,
     next_size,
     sub_solve_target,
 )
-
-
-def _search(problem: Problem) -> Search:
-    now = time.monotonic()
-    search = Search(problem, seed=0, started=now, deadline=now + 30, on_progress=None, stop=None,
-                    previous=None)
-    search.construct()
-    assert search.incumbent is not None
-    return search
+from tests.rostering.conftest import constructed_search
 
 
 def _weekday(problem: Problem, day: int) -> int:
@@ -46,7 +36,7 @@ def _weekday(problem: Problem, day: int) -> int:
 @pytest.mark.parametrize("cells", [150, 360, 600])
 def test_everyone_is_freed_on_the_same_weekdays_in_every_week(shared_instances, cells):
     problem = load_instance(shared_instances / "Instance8.txt")  # 28 days, 30 people
-    search, employees = _search(problem), [e.id for e in problem.employees]
+    search, employees = constructed_search(problem), [e.id for e in problem.employees]
     for seed in range(5):
         free = search._neighbourhood(random.Random(seed), "weekdays", cells, employees)
         assert set(free) == set(employees)
@@ -59,7 +49,7 @@ def test_everyone_is_freed_on_the_same_weekdays_in_every_week(shared_instances, 
 
 def test_a_small_size_on_a_long_horizon_takes_a_window_of_weeks_and_fewer_people(shared_instances):
     problem = load_instance(shared_instances / "Instance16.txt")  # 56 days, 20 people
-    search, employees = _search(problem), [e.id for e in problem.employees]
+    search, employees = constructed_search(problem), [e.id for e in problem.employees]
     for seed in range(5):
         free = search._neighbourhood(random.Random(seed), "weekdays", 20, employees)
         days = sorted(next(iter(free.values())))
@@ -72,7 +62,7 @@ def test_a_neighbourhood_at_its_largest_size_frees_that_many_cells(shared_instan
     """The size a kind may grow to is exactly what its largest neighbourhood frees: everyone over
     the horizon, or over a fortnight for "block". A size past it would free nothing more."""
     problem = load_instance(shared_instances / "Instance7.txt")  # 28 days, 20 people
-    search, employees = _search(problem), [e.id for e in problem.employees]
+    search, employees = constructed_search(problem), [e.id for e in problem.employees]
     largest = search.max_cells(kind)
     assert largest == 20 * (14 if kind == "block" else 28)
     for size in (largest, 10 * largest):

@@ -10,23 +10,13 @@ from __future__ import annotations
 import time
 
 from rostering.curtois import load_instance
-from rostering.domain import Problem
-from rostering.search import Search
 from rostering.validate import validate
-
-
-def _constructed(problem: Problem) -> Search:
-    now = time.monotonic()
-    search = Search(problem, seed=0, started=now, deadline=now + 120, on_progress=None, stop=None,
-                    previous=None)
-    search.construct()
-    assert search.incumbent is not None  # a legal first roster to sweep
-    return search
+from tests.rostering.conftest import constructed_search
 
 
 def test_sweeps_improve_the_greedy_roster_and_stop_when_they_stop_paying(shared_instances):
     problem = load_instance(shared_instances / "Instance8.txt")  # 28 days, 30 people
-    search = _constructed(problem)
+    search = constructed_search(problem, seconds=120)
     greedy = search.incumbent_cost
     assert greedy is not None
     until = time.monotonic() + 100
@@ -40,7 +30,7 @@ def test_sweeps_improve_the_greedy_roster_and_stop_when_they_stop_paying(shared_
 
 def test_sweeps_honour_their_time(shared_instances):
     problem = load_instance(shared_instances / "Instance12.txt")  # 28 days, 60 people
-    search = _constructed(problem)
+    search = constructed_search(problem, seconds=120)
     until = time.monotonic() + 0.3
     search.sweep(threads=2, until=until)
     # a re-solve under way when the time comes is given at most the time

@@ -110,9 +110,8 @@ def sub_solve_target(stalled: float) -> float:
     """Seconds a sub-solve aims at after `stalled` rounds without a gain:
     `NEIGHBOURHOOD_TARGET_S`, doubled every `STALL_DOUBLING` such rounds up
     to `STALL_MAX_FACTOR` times. Neighbourhood sizes follow the target, so a
-    stuck search tries ever larger ones. The escapes from Instance16's local
-    optima come from those larger neighbourhoods, so doubling after 12
-    fruitless rounds instead of 25 reaches them within the minute more often."""
+    stuck search tries ever larger ones: escapes from deep local optima (as
+    on Instance16) come from those larger neighbourhoods."""
     return NEIGHBOURHOOD_TARGET_S * min(STALL_MAX_FACTOR, 2 ** (stalled / STALL_DOUBLING))
 
 

@@ -236,6 +236,14 @@ class Roster:
         return {(a.employee, a.day): a for a in self.assignments}
 
     @cached_property
+    def by_employee(self) -> Mapping[EmployeeId, Mapping[int, Assignment]]:
+        """Each employee's assignments keyed by day (as in `by_cell`)."""
+        out: dict[EmployeeId, dict[int, Assignment]] = {}
+        for (e, d), a in self.by_cell.items():
+            out.setdefault(e, {})[d] = a
+        return out
+
+    @cached_property
     def slot_counts(self) -> Mapping[tuple[int, ShiftTypeId, SkillId | None], int]:
         """People per (day, shift type, skill), and per (day, shift type, None) whatever the skill."""
         counts: Counter[tuple[int, ShiftTypeId, SkillId | None]] = Counter()

@@ -160,10 +160,11 @@ class RosterModel:
         from that roster at once instead of repairing a partial hint."""
         m = self.model
         m.clear_hints()
-        chosen = {(a.employee, a.day, a.shift, a.skill) for a in roster.assignments}
+        cells = roster.by_cell  # kept with the roster: a sub-model looks up only its own cells
         values: dict[int, int] = {}
-        for key, v in self.vars.x.items():
-            values[v.index] = int(key in chosen)
+        for (e, d, s, k), v in self.vars.x.items():
+            a = cells.get((e, d))
+            values[v.index] = int(a is not None and a.shift == s and a.skill == k)
             m.add_hint(v, values[v.index])
         val = lambda var: values[var.index]  # noqa: E731
         for var, value in self.vars.derived:

@@ -21,12 +21,7 @@ def _count(rm: RosterModel, e: str, kind: str) -> tuple[list[cp_model.IntVar], i
     """(variables, constant) whose sum is e's count of `kind` this roster."""
     cal, v = rm.cal, rm.vars
     if kind == "nights":
-        xs, const = [], 0
-        for d in cal.days:
-            if v.is_free(e, d):
-                xs += [x for s in cal.night_shift_ids for x in v.shift_vars(e, d, s)]
-            elif v.const_shift(e, d) in cal.night_shift_ids:
-                const += 1
+        xs, _, const = v.shift_sum(e, cal.days, cal.night_shift_ids)
         return xs, const
     if kind == "weekends":
         lits = [rm.weekend(e, k) for k in range(len(cal.weekends))]

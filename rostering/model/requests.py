@@ -17,10 +17,11 @@ def requests(rm: RosterModel) -> list[PenaltyTerm]:
     terms = []
     fixed_cost = 0
     for e, reqs in rm.cal.requests_by_employee.items():
+        free = v.free_days.get(e, ())
         for r in reqs:
             if not r.weight:
                 continue
-            if not v.is_free(e, r.day):
+            if r.day not in free:
                 worked = v.const_shift(e, r.day)
                 hit = worked is not None if r.shift is None else worked == r.shift
                 fixed_cost += r.weight if hit != r.want else 0

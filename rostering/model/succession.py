@@ -36,9 +36,12 @@ def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
         # shift types this person can ever work: groups shrink to those
         works = frozenset(s for s in cal.shift_ids if cal.skill_options(e, s))
         own: dict[frozenset, tuple] = {}
+        # constant cells looked up once per day, not once per group
+        span = range(min(days), max(days) + reach + 1) if days else range(0)
+        const = {d: v.const_shift(e, d) for d in span}
         for d in days:
-            first_shift = v.const_shift(e, d)
-            first_free = v.is_free(e, d)
+            first_shift = const[d]
+            first_free = d in free
             for rule, d2, a_set, b_set in groups[d]:
                 a_own = own.get(a_set)
                 if a_own is None:
@@ -46,10 +49,10 @@ def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
                 b_own = own.get(b_set)
                 if b_own is None:
                     b_own = own[b_set] = tuple(b_set & works)
-                later = [x for b in b_own for x in v.shift_vars(e, d2, b)] if v.is_free(e, d2) else []
+                later = [x for b in b_own for x in v.shift_vars(e, d2, b)] if d2 in free else []
                 first = [x for a in a_own for x in v.shift_vars(e, d, a)] if first_free else []
                 if not later and not first:
                     continue
-                fixed = (first_shift in a_set) + (v.const_shift(e, d2) in b_set)
+                fixed = (first_shift in a_set) + (const[d2] in b_set)
                 rm.post(cp_model.LinearExpr.sum(first + later) <= 1 - fixed, lits[rule])
     return []

@@ -16,24 +16,6 @@ if TYPE_CHECKING:
     from rostering.model.builder import RosterModel
 
 
-def _shift_sum(rm: RosterModel, e: str, days, shifts, weight=None) -> tuple[list, list, int]:
-    """(vars, coefficients, constant) of sum over days and shift types of
-    weight(d, s) * works(e, d, s); weight defaults to 1."""
-    xs, coefs, const = [], [], 0
-    v = rm.vars
-    for d in days:
-        if v.is_free(e, d):
-            for s, x in v.cell_shifts.get((e, d), ()):
-                if s in shifts:
-                    xs.append(x)
-                    coefs.append(1 if weight is None else weight(d, s))
-        else:
-            s = v.const_shift(e, d)
-            if s is not None and s in shifts:
-                const += 1 if weight is None else weight(d, s)
-    return xs, coefs, const
-
-
 def shifts_per_type(rm: RosterModel) -> list[PenaltyTerm]:
     cal, v = rm.cal, rm.vars
     for e in v.active:
@@ -42,15 +24,14 @@ def shifts_per_type(rm: RosterModel) -> list[PenaltyTerm]:
             continue
         per_type: dict[str, list] = {s: [] for s in limits}
         const = dict.fromkeys(limits, 0)
+        free, row = v.free_days[e], v.const_row(e)
         for d in cal.days:
-            if v.is_free(e, d):
+            if d in free:
                 for s, x in v.cell_shifts.get((e, d), ()):
                     if s in per_type:
                         per_type[s].append(x)
-            else:
-                s = v.const_shift(e, d)
-                if s in const:
-                    const[s] += 1
+            elif (s := row[d]) in const:
+                const[s] += 1
         for s, xs in per_type.items():
             if xs and len(xs) + const[s] > limits[s]:
                 lit = rm.require(Requirement("max_shifts_per_type", e, shift=s))
@@ -73,7 +54,7 @@ def minutes(rm: RosterModel) -> list[PenaltyTerm]:
         for kind, week, days, lo, hi in blocks:
             if lo is None and hi is None:
                 continue
-            xs, mins, const = _shift_sum(rm, e, days, shift_set, minutes_of)
+            xs, mins, const = rm.vars.shift_sum(e, days, shift_set, minutes_of)
             if not xs:
                 continue
             expr = cp_model.LinearExpr.weighted_sum(xs, mins)
@@ -97,7 +78,7 @@ def nights_per_week(rm: RosterModel) -> list[PenaltyTerm]:
         if limit is None or not nights:
             continue
         for w, wk in enumerate(cal.weeks):
-            xs, _, const = _shift_sum(rm, e, wk, nights)
+            xs, _, const = rm.vars.shift_sum(e, wk, nights)
             if xs and len(xs) + const > limit:
                 lit = rm.require(Requirement("max_nights_week", e, week=w))
                 rm.post(cp_model.LinearExpr.sum(xs) <= limit - const, lit)
@@ -133,7 +114,7 @@ def overtime(rm: RosterModel) -> list[PenaltyTerm]:
         if regular is None:
             continue
         for w, wk in enumerate(cal.weeks):
-            xs, mins, const = _shift_sum(rm, e, wk, shift_set, minutes_of)
+            xs, mins, const = rm.vars.shift_sum(e, wk, shift_set, minutes_of)
             name = f"overtime|{e}|w{w}"
             if not xs:
                 if const > regular:

@@ -17,7 +17,7 @@ equals the full objective of the combined roster.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from ortools.sat.python import cp_model
 
@@ -65,6 +65,8 @@ class RosterVars:
         # base's less its free cells, so a small neighbourhood of a large
         # roster costs little more than its own size
         self._base = base.by_cell if base is not None else {}
+        self._base_by_employee = base.by_employee if base is not None else {}
+        self._const_rows: dict[EmployeeId, list[ShiftTypeId | None]] = {}
         self._const_slots: dict[tuple[int, ShiftTypeId, SkillId | None], int] = \
             dict(base.slot_counts) if base is not None else {}
         freed = [a for e, days in self.free_days.items() for d in days
@@ -117,27 +119,20 @@ class RosterVars:
         days = self.free_days.get(e)
         return d >= 0 and days is not None and d in days
 
-    def fixed(self, e: EmployeeId, d: int) -> Assignment | None:
-        """The assignment of a constant cell (history or fixed); None if off or free."""
-        if d < 0:
-            return self.cal.history.get((e, d))
-        return None if self.is_free(e, d) else self._base.get((e, d))
-
     def fixed_assignments(self) -> list[Assignment]:
         """The base roster's assignments in the fixed horizon cells."""
         return [a for (e, d), a in self._base.items() if d >= 0 and not self.is_free(e, d)]
 
     def work(self, e: EmployeeId, d: int) -> Lit:
         """Literal 'e works on day d'; constant for history, fixed and empty cells."""
-        if not self.is_free(e, d):
-            return 0 if self.fixed(e, d) is None else 1
-        return self._work.get((e, d), 0)
+        if self.is_free(e, d):
+            return self._work.get((e, d), 0)
+        return 0 if self.const_shift(e, d) is None else 1
 
     def shift(self, e: EmployeeId, d: int, s: ShiftTypeId) -> Expr:
         """0/1 expression 'e works shift type s on day d' (any skill)."""
         if not self.is_free(e, d):
-            a = self.fixed(e, d)
-            return 1 if a is not None and a.shift == s else 0
+            return int(self.const_shift(e, d) == s)
         xs = self.by_shift.get((e, d, s))
         if not xs:
             return 0
@@ -149,8 +144,41 @@ class RosterVars:
 
     def const_shift(self, e: EmployeeId, d: int) -> ShiftTypeId | None:
         """Shift type of a constant cell (history or fixed), None if off/free."""
-        a = self.fixed(e, d)
-        return a.shift if a is not None else None
+        if d < 0:
+            a = self.cal.history.get((e, d))
+            return a.shift if a is not None else None
+        row = self.const_row(e)
+        return row[d] if d < len(row) else None
+
+    def const_row(self, e: EmployeeId) -> list[ShiftTypeId | None]:
+        """`const_shift` of every horizon day of `e`, indexed by day. Rule
+        families loop over whole horizons for every person in a sub-model,
+        and on a 364-day roster per-day lookups of the fixed part were most
+        of the time a small neighbourhood took to build."""
+        row = self._const_rows.get(e)
+        if row is None:
+            row = self._const_rows[e] = [None] * len(self.cal.days)
+            free = self.free_days.get(e, ())
+            for d, a in self._base_by_employee.get(e, {}).items():
+                if 0 <= d < len(row) and d not in free:
+                    row[d] = a.shift
+        return row
+
+    def shift_sum(self, e: EmployeeId, days: Iterable[int], shifts: Collection[ShiftTypeId],
+                  weight: Callable[[int, ShiftTypeId], int] | None = None) -> tuple[list, list, int]:
+        """(vars, coefficients, constant) of the sum over horizon `days` and
+        shift types `shifts` of weight(d, s) * works(e, d, s); weight defaults to 1."""
+        xs, coefs, const = [], [], 0
+        free, row, cells = self.free_days.get(e, ()), self.const_row(e), self.cell_shifts
+        for d in days:
+            if d in free:
+                for s, x in cells.get((e, d), ()):
+                    if s in shifts:
+                        xs.append(x)
+                        coefs.append(1 if weight is None else weight(d, s))
+            elif (s := row[d]) is not None and s in shifts:
+                const += 1 if weight is None else weight(d, s)
+        return xs, coefs, const
 
     def slot_count(self, d: int, s: ShiftTypeId, k: SkillId | None) -> tuple[list[cp_model.IntVar], int]:
         """(free variables, constant) counting people on shift s on day d,

@@ -237,7 +237,8 @@ class Roster:
 
     @cached_property
     def by_employee(self) -> Mapping[EmployeeId, Mapping[int, Assignment]]:
-        """Each employee's assignments keyed by day (as in `by_cell`)."""
+        """Each employee's assignments keyed by day (as in `by_cell`, and kept
+        with the roster for the same reason: sub-models read it per person)."""
         out: dict[EmployeeId, dict[int, Assignment]] = {}
         for (e, d), a in self.by_cell.items():
             out.setdefault(e, {})[d] = a

@@ -152,9 +152,10 @@ class RosterVars:
 
     def const_row(self, e: EmployeeId) -> list[ShiftTypeId | None]:
         """`const_shift` of every horizon day of `e`, indexed by day. Rule
-        families loop over whole horizons for every person in a sub-model,
-        and on a 364-day roster per-day lookups of the fixed part were most
-        of the time a small neighbourhood took to build."""
+        families loop over whole horizons for every person in a sub-model;
+        on a 364-day roster, per-day method lookups of the fixed part took
+        about a third of the time a one-day neighbourhood of everyone took
+        to build."""
         row = self._const_rows.get(e)
         if row is None:
             row = self._const_rows[e] = [None] * len(self.cal.days)

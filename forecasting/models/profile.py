@@ -25,7 +25,11 @@ class LevelProfile(ForecastModel):
     level: 'median' (median of the last days, window chosen per series) or
     'huber' (smoothing with clipped surprises, alpha chosen per series); see
     `forecasting.models.daily_level`.
-    shape_weeks: ordinary days per weekday pooled into its intraday shape.
+    shape_weeks: ordinary days per weekday pooled into its intraday shape,
+    weighted by recency: each day counts half as much as the same weekday
+    `shape_half_life` weeks later. Shapes drift, and on both shared series,
+    at 60 and 30 minutes, this followed each day's shape more closely than
+    12 equally weighted weeks.
     factor_weeks: weeks of daily totals behind the weekday factors (a weekday's share
     of its week moves slowly; fewer weeks mostly add noise on both shared series).
     level_days: how many recent deseasonalised daily totals the level is chosen on.
@@ -35,13 +39,14 @@ class LevelProfile(ForecastModel):
     name = "level_profile"
 
     def __init__(
-        self, calendar: DayCalendar | None = None, level: str = "median", shape_weeks: int = 12, factor_weeks: int = 16,
-        level_days: int = 240, level_horizon: int = 7,
+        self, calendar: DayCalendar | None = None, level: str = "median", shape_weeks: int = 26,
+        shape_half_life: float = 4.0, factor_weeks: int = 16, level_days: int = 240, level_horizon: int = 7,
     ) -> None:
         super().__init__(calendar)
         if level not in ("median", "huber"):
             raise ValueError(f"level must be 'median' or 'huber', got {level!r}")
         self.level, self.shape_weeks, self.factor_weeks = level, shape_weeks, factor_weeks
+        self.shape_half_life = shape_half_life
         self.level_days, self.level_horizon = level_days, level_horizon
 
     def _fit_matrix(self, matrix: DayMatrix) -> None:
@@ -51,7 +56,9 @@ class LevelProfile(ForecastModel):
         before_end = days_before(matrix.dates[matrix.usable], matrix.end)
         self._shape = np.full((7, values.shape[1]), np.nan)
         for weekday in np.unique(weekdays):
-            pooled = values[np.flatnonzero(weekdays == weekday)[-self.shape_weeks :]].sum(axis=0)
+            rows = np.flatnonzero(weekdays == weekday)[-self.shape_weeks :]
+            recency = 0.5 ** (np.arange(len(rows))[::-1] / self.shape_half_life)
+            pooled = recency @ values[rows]
             self._shape[weekday] = pooled / pooled.sum() if pooled.sum() > 0 else 0.0
         self._factor = weekday_factors(totals, weekdays, before_end, self.factor_weeks)
         factor = np.nan_to_num(self._factor[weekdays])

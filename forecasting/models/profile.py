@@ -27,9 +27,9 @@ class LevelProfile(ForecastModel):
     `forecasting.models.daily_level`.
     shape_weeks: ordinary days per weekday pooled into its intraday shape,
     weighted by recency: each day counts half as much as the same weekday
-    `shape_half_life` weeks later. Shapes drift, and on both shared series,
-    at 60 and 30 minutes, this followed each day's shape more closely than
-    12 equally weighted weeks.
+    `shape_half_life` ordinary occurrences (weeks, none missing) later.
+    Shapes drift: on both shared series, at 60 and 30 minutes, this followed
+    each day's shape more closely than 12 equally weighted weeks.
     factor_weeks: weeks of daily totals behind the weekday factors (a weekday's share
     of its week moves slowly; fewer weeks mostly add noise on both shared series).
     level_days: how many recent deseasonalised daily totals the level is chosen on.

@@ -13,7 +13,9 @@
    them optimal) or when there is no legal roster yet. Afterwards, on
    problems where its LP is quick, one CP-SAT worker with the full LP
    relaxation keeps working on the whole model beside the neighbourhoods:
-   it raises the bound and sometimes proves optimality.
+   it raises the bound and sometimes proves optimality (above the
+   portfolio's size, where it does not, it hands its thread to the
+   neighbourhoods once its bound has settled).
 3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
    everyone over a window of days, of some employees over a fortnight, or
    of everyone on a few weekdays across the horizon; pin the rest to the
@@ -54,6 +56,7 @@ SWEEP_MIN_GAIN = 0.05  # they go on while the last round of everyone cut the cos
 # CP-SAT's portfolio alone first only where it can prove optimality soon
 PORTFOLIO_MAX_CELLS = 2_000
 BOUND_MAX_CELLS = 10_000  # whole-model full-LP worker beside neighbourhoods up to this
+BOUND_SHARE = 0.25  # of the time left, for that worker above PORTFOLIO_MAX_CELLS (then neighbourhoods)
 PORTFOLIO_SHARE = 0.15  # of the time limit for the portfolio when a roster exists
 SUBSOLVE_MAX_S = 2.0
 NEIGHBOURHOOD_TARGET_S = 0.4
@@ -115,6 +118,13 @@ def sub_solve_target(stalled: float) -> float:
     return NEIGHBOURHOOD_TARGET_S * min(STALL_MAX_FACTOR, 2 ** (stalled / STALL_DOUBLING))
 
 
+def bound_settled(ran: float, flat: float, bound_s: float) -> bool:
+    """May the full-LP bound worker stop, having run `ran` seconds and its
+    bound not having risen for `flat`? After `bound_s`, once flat for half
+    as long (a worker still closing its root LP keeps going)."""
+    return ran >= bound_s and flat >= bound_s / 2
+
+
 def draw_kind(rng: random.Random, gain: dict[str, float], drawn: dict[str, int]) -> str:
     """The neighbourhood kind for the next round: one never drawn yet
     first, in order, so each is measured before the search leans on any;
@@ -149,6 +159,7 @@ class Search:
         self.incumbent: Roster | None = None
         self.incumbent_cost: int | None = None
         self.bound: int | None = None
+        self.bound_at = started  # monotonic time the bound last rose
         self.solutions = 0
         self.stopped = False
         self.full: RosterModel | None = None
@@ -213,14 +224,16 @@ class Search:
     def _on_bound(self, value: float) -> None:
         b = int(-(-round(value, 6) // 1))
         if self.bound is None or b > self.bound:
-            self.bound = b
+            self.bound, self.bound_at = b, time.monotonic()
             self._progress(None)
 
     # ---- one CP-SAT run -----------------------------------------------------
 
     def run(self, rm: RosterModel, time_limit: float, workers: int, *, full: bool,
-            report: bool = True, full_lp: bool | None = None) -> tuple[int, Roster | None, int | None]:
+            report: bool = True, full_lp: bool | None = None,
+            give_up: Callable[[], bool] | None = None) -> tuple[int, Roster | None, int | None]:
         """Solve one model; returns (status, roster, solver objective).
+        `give_up`, checked every 0.1 s, ends the solve early when true.
         Thread-safe: neighbourhoods run in several threads at once."""
         solver = cp_model.CpSolver()
         p = solver.parameters
@@ -239,9 +252,18 @@ class Search:
             if self.should_stop():
                 return cp_model.UNKNOWN, None, None
             self.solvers.add(solver)
+        done = threading.Event()
+        if give_up is not None:
+            def watch() -> None:
+                while not done.wait(0.1):
+                    if give_up():
+                        solver.stop_search()
+                        return
+            threading.Thread(target=watch, name="roster-give-up", daemon=True).start()
         try:
             status = solver.solve(rm.model, _Reporter(self._on_objective) if report else None)
         finally:
+            done.set()
             with self.lock:
                 self.solvers.discard(solver)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -434,16 +456,17 @@ class Search:
         return self.full
 
     def portfolio(self, time_limit: float, hint: Roster | None, workers: int,
-                  full_lp: bool = False) -> None:
+                  full_lp: bool = False, give_up: Callable[[], bool] | None = None) -> None:
         """CP-SAT on the whole model, hinted with the incumbent (or `hint`):
         its portfolio with `workers` workers, or a single worker with the
-        full LP relaxation (`full_lp`), whose bound is the strongest."""
+        full LP relaxation (`full_lp`), whose bound is the strongest;
+        `give_up` as in `run`."""
         rm = self.full_model()
         start = self.incumbent or hint
         if start is not None:
             rm.add_hint(start)
         status, roster, cost = self.run(rm, min(time_limit, self.left()), workers, full=True,
-                                        full_lp=full_lp)
+                                        full_lp=full_lp, give_up=give_up)
         with self.lock:
             if self.full_status != cp_model.OPTIMAL:
                 self.full_status = status
@@ -455,12 +478,16 @@ class Search:
             if status == cp_model.OPTIMAL:
                 self.bound = max(self.bound or cost, cost)
 
-    def improve(self, threads: int, bound_thread: bool) -> None:
+    def improve(self, threads: int, bound_thread: bool, bound_s: float | None = None) -> None:
         """Fix-and-resolve neighbourhoods until the deadline (module doc), in
         `threads` threads at once (CP-SAT releases the GIL while solving),
         beside one CP-SAT worker with the full LP on the whole model if
         `bound_thread` (it raises the bound, may prove optimality and may
-        find rosters of its own).
+        find rosters of its own). With `bound_s`, that worker stops once it
+        has run so many seconds and its bound has not risen for half as
+        long, and its thread runs neighbourhoods too: where it cannot prove
+        optimality its bound is close to final early, and the
+        neighbourhoods need the CPU.
 
         Each kind keeps its own size in free (employee, day) cells, steered
         so that a sub-solve takes about `NEIGHBOURHOOD_TARGET_S`: many quick
@@ -478,9 +505,17 @@ class Search:
                                     name=f"roster-lns-{t}", daemon=True)
                    for t in range(1, threads)]
         if bound_thread:
-            workers.append(threading.Thread(target=self.portfolio,
-                                            args=(self.left(), None, 1, True),
-                                            name="roster-bound", daemon=True))
+            began = time.monotonic()
+
+            def settled() -> bool:
+                now = time.monotonic()
+                return bound_s is not None and bound_settled(now - began, now - self.bound_at, bound_s)
+
+            def bound_then_improve() -> None:
+                self.portfolio(self.left(), None, 1, True, give_up=settled)
+                self._improve_loop(size, gain, drawn, shared, threads)
+
+            workers.append(threading.Thread(target=bound_then_improve, name="roster-bound", daemon=True))
         for w in workers:
             w.start()
         self._improve_loop(size, gain, drawn, shared, 0)

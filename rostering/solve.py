@@ -30,6 +30,7 @@ from rostering.kpis import Kpis, compute_kpis
 from rostering.model import RosterModel
 from rostering.search import (
     BOUND_MAX_CELLS,
+    BOUND_SHARE,
     PORTFOLIO_MAX_CELLS,
     PORTFOLIO_SHARE,
     SWEEP_SHARE,
@@ -125,9 +126,11 @@ def solve(
                 search.portfolio(search.left(), start, workers)  # UNKNOWN is not a proof
         if search.incumbent is not None and search.full_status != cp_model.OPTIMAL:
             # one CP-SAT worker with the full LP beside the neighbourhoods
-            # where its LP is quick enough to give a useful bound
+            # where its LP is quick enough to give a useful bound; where it
+            # cannot prove optimality either, only until its bound settles
             bound = cells <= BOUND_MAX_CELLS
-            search.improve(threads=max(1, lns_threads) + (0 if bound else 1), bound_thread=bound)
+            bound_s = None if cells <= PORTFOLIO_MAX_CELLS else BOUND_SHARE * search.left()
+            search.improve(threads=max(1, lns_threads) + (0 if bound else 1), bound_thread=bound, bound_s=bound_s)
     return _result(problem, search, previous, explain, time_limit_s)
 
 

@@ -156,6 +156,7 @@ class Search:
         self.previous = previous
         self.lock = threading.Lock()
         self.solvers: set[cp_model.CpSolver] = set()
+        self._give_up: dict[cp_model.CpSolver, Callable[[], bool]] = {}  # see `run`
         self.incumbent: Roster | None = None
         self.incumbent_cost: int | None = None
         self.bound: int | None = None
@@ -187,22 +188,26 @@ class Search:
         return self.stopped
 
     def __enter__(self) -> Search:
-        if self.stop is not None:
-            threading.Thread(target=self._watch, name="roster-stop-watch", daemon=True).start()
+        threading.Thread(target=self._watch, name="roster-stop-watch", daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._watch_done.set()
 
     def _watch(self) -> None:
-        """Interrupt the running solver within 50 ms of `stop` being set."""
+        """Interrupt running solvers within 50 ms: all of them once `stop` is
+        set, and any whose `give_up` (see `run`) holds."""
         while not self._watch_done.wait(0.05):
-            if self.stop is not None and self.stop.is_set():
-                with self.lock:
+            with self.lock:
+                if self.stop is not None and self.stop.is_set():
                     self.stopped = True
                     for solver in self.solvers:
                         solver.stop_search()
-                return
+                    return
+                for solver, give_up in list(self._give_up.items()):
+                    if give_up():
+                        solver.stop_search()
+                        del self._give_up[solver]
 
     def _progress(self, objective: int | None) -> None:
         """Tell the caller about a better roster or bound; objectives are
@@ -233,7 +238,8 @@ class Search:
             report: bool = True, full_lp: bool | None = None,
             give_up: Callable[[], bool] | None = None) -> tuple[int, Roster | None, int | None]:
         """Solve one model; returns (status, roster, solver objective).
-        `give_up`, checked every 0.1 s, ends the solve early when true.
+        `give_up`, checked every 50 ms while the search is entered (`with`),
+        ends the solve early when true.
         Thread-safe: neighbourhoods run in several threads at once."""
         solver = cp_model.CpSolver()
         p = solver.parameters
@@ -252,20 +258,14 @@ class Search:
             if self.should_stop():
                 return cp_model.UNKNOWN, None, None
             self.solvers.add(solver)
-        done = threading.Event()
-        if give_up is not None:
-            def watch() -> None:
-                while not done.wait(0.1):
-                    if give_up():
-                        solver.stop_search()
-                        return
-            threading.Thread(target=watch, name="roster-give-up", daemon=True).start()
+            if give_up is not None:
+                self._give_up[solver] = give_up
         try:
             status = solver.solve(rm.model, _Reporter(self._on_objective) if report else None)
         finally:
-            done.set()
             with self.lock:
                 self.solvers.discard(solver)
+                self._give_up.pop(solver, None)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, None, None
         if full:

@@ -25,10 +25,10 @@ def test_the_bound_worker_waits_for_its_time_and_a_flat_bound():
 
 def test_a_solve_told_to_give_up_stops_long_before_its_limit(shared_instances):
     problem = load_instance(shared_instances / "Instance8.txt")  # 28 days, 30 people, 4 shift types
-    search = constructed_search(problem, seconds=120)
-    started = time.monotonic()
-    status, roster, cost = search.run(search.full_model(), 60, 1, full=True, full_lp=True,
-                                      give_up=lambda: time.monotonic() > started + 1.0)
+    with constructed_search(problem, seconds=120) as search:
+        started = time.monotonic()
+        status, roster, cost = search.run(search.full_model(), 60, 1, full=True, full_lp=True,
+                                          give_up=lambda: time.monotonic() > started + 1.0)
     assert time.monotonic() - started < 15  # presolve and the first LP are not interruptible at once
     if roster is not None:
         assert validate(problem, roster).objective == cost
@@ -36,9 +36,9 @@ def test_a_solve_told_to_give_up_stops_long_before_its_limit(shared_instances):
 
 def test_the_bound_is_kept_when_the_worker_hands_over(shared_instances):
     problem = load_instance(shared_instances / "Instance8.txt")
-    search = constructed_search(problem, seconds=15)
-    greedy = search.incumbent_cost
-    search.improve(threads=1, bound_thread=True, bound_s=1.0)
+    with constructed_search(problem, seconds=15) as search:
+        greedy = search.incumbent_cost
+        search.improve(threads=1, bound_thread=True, bound_s=1.0)
     assert search.phases[-2:] == ["bound", "neighbourhoods"]
     assert search.bound is not None and 0 < search.bound <= search.incumbent_cost < greedy
     assert validate(problem, search.incumbent).objective == search.incumbent_cost

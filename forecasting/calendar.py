@@ -35,6 +35,13 @@ HOLIDAY_EVE = "holiday_eve"
 # normally: forecast as an ordinary day, with the wider bands of special days.
 # (When the seen ones mostly ran quiet, an unseen one is a HOLIDAY, closed by analogy.)
 UNSEEN_HOLIDAY = "unseen_holiday"
+# A day of the country's "optional" holidays in the `holidays` package: days
+# off for many but not all (Israel's intermediate days of Pesach and Sukkot,
+# Purim, Remembrance Day). The Israeli bank ran at 49-87% of a normal day on
+# them in 1999; as ordinary days they would pull the level and the weekday
+# factors down and be forecast as full days. Their effect is learned.
+OBSERVANCE = "observance"
+OBSERVANCE_CATEGORY = "optional"
 ONE_DAY = timedelta(days=1)
 # `--holidays auto`: the public holidays of the country the site's zone lies in.
 AUTO = "auto"
@@ -54,7 +61,7 @@ class Event:
     multiplier: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY):
+        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY, OBSERVANCE):
             raise ForecastError(f"event name '{self.name}' is empty or reserved")
         if self.multiplier is not None and not self.multiplier > 0:
             raise ForecastError(f"event '{self.name}': multiplier must be positive, got {self.multiplier}")
@@ -209,16 +216,22 @@ class DayCalendar:
 
     def holiday_decisions(self, days: pd.DatetimeIndex) -> str:
         """With `--holidays auto`: each holiday among `days` (a forecast's dates) and whether it is
-        closed or open because it was seen so or by analogy with the seen ones; '' when there is none."""
+        closed or open because it was seen so or by analogy with the seen ones, and each observance;
+        '' when there is none."""
         if not self.holiday_auto or not self.holiday_country or self.confirmed_holidays is None or not len(days):
             return ""
         plain = sorted({d.date() for d in days})
-        table = self._holidays(tuple(sorted({d.year for d in plain})))
+        years = tuple(sorted({d.year for d in plain}))
+        table, observances = self._holidays(years), self._observances(years)
         parts = []
         for day in plain:
             if day in table:
                 names = holiday_names(table, day)
                 parts.append(f"{day:%Y-%m-%d} {' / '.join(sorted(names))} {self.holiday_decision(names)[1]}")
+            elif day in observances:
+                names = holiday_names(observances, day)
+                parts.append(f"{day:%Y-%m-%d} {' / '.join(sorted(names))} an observance: open, with the effect "
+                             "past observances had")
         return f"holidays in the forecast: {'; '.join(parts)}" if parts else ""
 
     @cached_property
@@ -241,15 +254,27 @@ class DayCalendar:
             self._years[years] = holidays_lib.country_holidays(self.holiday_country.upper(), years=years)
         return self._years[years]
 
+    def _observances(self, years: tuple[int, ...]) -> holidays_lib.HolidayBase | dict:
+        """The country's optional holidays (see `OBSERVANCE`); empty where it defines none."""
+        key = ("observances", years)
+        if key not in self._years:
+            table = self._holidays(years)
+            self._years[key] = holidays_lib.country_holidays(
+                self.holiday_country.upper(), years=years, categories=(OBSERVANCE_CATEGORY,)
+            ) if OBSERVANCE_CATEGORY in table.supported_categories else {}
+        return self._years[key]
+
     def labels(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Per date: '' for an ordinary day, HOLIDAY, MAKEUP_WORKDAY, HOLIDAY_EVE (the business day before
         a holiday), AFTER_CLOSURE (the first business day after a holiday that fell on a business day, or
-        after an unseen one the seen ones say shuts the desk) or an event name (events win)."""
+        after an unseen one the seen ones say shuts the desk), OBSERVANCE (an optional holiday that is
+        none of these) or an event name (events win)."""
         out = np.full(len(dates), "", dtype=object)
         plain = [d.date() for d in dates]
         if self.holiday_country and len(dates):
             years = {d.year for d in plain} | {(d - ONE_DAY).year for d in plain} | {(d + ONE_DAY).year for d in plain}
             table = self._holidays(tuple(sorted(years)))
+            observances = self._observances(tuple(sorted(years)))
             workdays, weekend = table.weekend_workdays, set(table.weekend)
 
             def kind(day: date) -> str:
@@ -281,6 +306,8 @@ class DayCalendar:
                     out[i] = HOLIDAY_EVE
                 elif business(day) and _after_lost_workday(day, may_close, surely_open, weekend):
                     out[i] = AFTER_CLOSURE
+                elif day in observances:
+                    out[i] = OBSERVANCE
         for event in self.events:
             hits = np.isin(np.array(plain, dtype=object), np.array(event.dates, dtype=object))
             out[hits] = event.name
@@ -303,7 +330,7 @@ class DayCalendar:
     def learned_labels(self) -> frozenset[str]:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
-        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY})
+        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY, OBSERVANCE})
 
 
 def _after_lost_workday(day: date, off, business, weekend: set[int]) -> bool:

@@ -14,7 +14,7 @@ following week give the bounds:
   which makes the intervals cover as promised at quiet and busy times alike;
 - the bounds are the empirical quantiles of the standardised errors, so
   heavy tails widen the 95% band more than the 80%;
-- special days (a holiday, its eve, the day after a closure, an event) get
+- special days (a holiday, its eve, the day after a closure, an observance, an event) get
   quantiles of their own. Their errors are several times an ordinary day's
   (on the shared series the standardised errors of the day after a closure
   spread about three times as wide): pooled with ordinary days they make

@@ -48,7 +48,8 @@ def forecast(
     queue: str | None = typer.Option(None, "--queue", help="Forecast only this queue (or name the file's single queue)."),
     holidays: str = typer.Option(
         "auto", "--holidays", help="Public holidays: auto (the country of --zone, kept if the history agrees), "
-        "none, or a country code such as CN, US, IL.",
+        "none, or a country code such as CN, US, IL. The country's optional holidays (Israel's intermediate "
+        "days of Pesach and Sukkot) are open days whose effect is learned.",
     ),
     event: list[str] = typer.Option([], "--event", help="NAME:YYYY-MM-DD[,...][:MULTIPLIER]; no multiplier = learn it. Repeatable."),
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds the model backtest may take (auto)."),

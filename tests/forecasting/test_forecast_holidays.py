@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from forecasting.calendar import AFTER_CLOSURE, HOLIDAY, HOLIDAY_EVE, DayCalendar, zone_country
+from forecasting.calendar import AFTER_CLOSURE, HOLIDAY, HOLIDAY_EVE, OBSERVANCE, DayCalendar, Event, zone_country
 from forecasting.models import make_model
 from forecasting.service import forecast_series
 from forecasting.history import History
@@ -52,9 +52,53 @@ def test_holiday_eve_and_the_first_business_day_after_are_labelled():
     days = pd.date_range("1999-09-17", "1999-09-26")  # Fri .. Sun: eve of Yom Kippur on Sunday, Sukkot on Saturday
     labels = dict(zip(days.strftime("%m-%d"), DayCalendar("IL").labels(days)))
     assert labels["09-19"] == HOLIDAY_EVE and labels["09-20"] == HOLIDAY and labels["09-21"] == AFTER_CLOSURE
-    assert labels["09-24"] == "" and labels["09-25"] == HOLIDAY and labels["09-26"] == ""  # weekend eve / after
+    # a weekend eve is no eve, and the Sunday after is no day after a closure (it is Sukkot's first intermediate day)
+    assert labels["09-24"] == "" and labels["09-25"] == HOLIDAY and labels["09-26"] == OBSERVANCE
     us = DayCalendar("US").labels(pd.date_range("2003-08-29", "2003-09-02"))  # Labor Day Monday
     assert us.tolist() == ["", "", "", HOLIDAY, AFTER_CLOSURE]
+
+
+def test_optional_holidays_are_observances_unless_a_stronger_label_applies():
+    """Israel's intermediate days of Sukkot and Pesach, Purim and Tisha B'Av are the `holidays` package's
+    optional category. Pesach's first business day after its first day is the day after a closure, and its
+    last intermediate day the eve of its seventh day. The US defines no optional holidays; an event wins."""
+    days = pd.DatetimeIndex(["1999-03-02", "1999-04-04", "1999-04-05", "1999-04-06", "1999-07-22", "1999-09-30",
+                             "1999-10-01"])
+    assert DayCalendar("IL").labels(days).tolist() == [
+        OBSERVANCE, AFTER_CLOSURE, OBSERVANCE, HOLIDAY_EVE, OBSERVANCE, OBSERVANCE, ""]
+    us = pd.date_range("2003-01-01", "2003-12-31")
+    assert OBSERVANCE not in set(DayCalendar("US").labels(us))
+    promo = Event("promo", (date(1999, 9, 30),), 1.5)
+    assert DayCalendar("IL", (promo,)).labels(days)[5] == "promo"
+
+
+@pytest.mark.parametrize("name", ["level_profile", "ensemble"])
+def test_observances_learn_their_effect_and_keep_it_out_of_ordinary_days(name):
+    """A desk that runs at 60% on every Israeli optional holiday (Pesach's intermediate days, Remembrance Day,
+    Jerusalem Day and Tisha B'Av 1999 in its history): Sukkot's intermediate days are forecast at about 60%,
+    and the ordinary days of that week as without them."""
+    y = _israeli_desk(weeks=29, quiet_holidays=True)  # 7 March - 25 September 1999
+    local_days = pd.DatetimeIndex(y.index.tz_localize(None).normalize())
+    y = y.where(DayCalendar("IL").labels(local_days) != OBSERVANCE, y * 0.6)
+    assert y.index[-1] < pd.Timestamp("1999-09-26", tz="Asia/Jerusalem")
+    week = pd.date_range(pd.Timestamp("1999-09-26", tz="Asia/Jerusalem"), periods=14 * 24, freq="60min")
+    aware = make_model(name, DayCalendar("IL")).fit(y).point_forecast(week)
+    by_day = pd.Series(aware).groupby(week.date).sum()
+    for sukkot, week_after in [(date(1999, 9, 26), date(1999, 10, 3)), (date(1999, 9, 29), date(1999, 10, 6))]:
+        assert by_day[sukkot] == pytest.approx(0.6 * by_day[week_after], rel=0.1)
+    plain = _israeli_desk(weeks=29, quiet_holidays=True)
+    unaffected = make_model(name, DayCalendar("IL")).fit(plain).point_forecast(week)
+    after = week.date >= date(1999, 10, 3)
+    np.testing.assert_allclose(aware[after].sum(), unaffected[after].sum(), rtol=0.03)
+
+
+def test_the_forecast_notes_name_the_observances_in_its_horizon():
+    y = _israeli_desk(weeks=29, quiet_holidays=True)
+    calendar, _ = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(y)
+    note = calendar.holiday_decisions(pd.date_range("1999-09-25", "1999-10-01"))
+    assert "1999-09-25 Sukkot closed: seen quiet in the history" in note
+    assert "1999-09-26 Sukkot holiday an observance: open, with the effect past observances had" in note
+    assert "1999-10-01" not in note
 
 
 def _israeli_desk(weeks: int, quiet_holidays: bool | set[str], start: str = "1999-03-07") -> pd.Series:

@@ -11,7 +11,7 @@ import pytest
 from forecasting.calendar import DayCalendar
 from forecasting.intervals import calibrate, variance_power
 from forecasting.models.base import ForecastModel, InnerErrors
-from forecasting.models.combine import choose
+from forecasting.models.combine import choose, switch_threshold
 from forecasting.models.daily_level import huber_level, median_level, weekday_factors
 from forecasting.models.profile import LevelProfile
 
@@ -107,6 +107,23 @@ def test_auto_keeps_the_default_unless_a_candidate_is_clearly_better():
     assert choose(candidates, [_errors(default_errors), _errors(slightly)], "ensemble").name == "ensemble"
     clearly = default_errors - rng.normal(3, 1, 60)
     assert choose(candidates, [_errors(default_errors), _errors(clearly)], "ensemble").name == "historic_average"
+
+
+def test_auto_asks_more_of_a_candidate_the_more_candidates_it_compares():
+    """A candidate 2.3 standard errors better than the default day by day: chosen when it is the only
+    alternative (a 2.5% test needs 1.96), not when four more were compared too (Bonferroni: 2.58)."""
+    assert switch_threshold(1) == pytest.approx(1.96, abs=0.01)
+    assert switch_threshold(5) == pytest.approx(2.576, abs=0.01)
+    n = 60
+    z = np.tile([-1.0, 1.0], n // 2)
+    z = (z - z.mean()) / z.std(ddof=1)
+    default_errors = np.full(n, 10.0)
+    lucky = default_errors - (2.3 / np.sqrt(n) + z)  # mean difference 2.3 standard errors
+    worse = [_errors(default_errors + 1.0) for _ in range(4)]
+    alone = [_Named("ensemble"), _Named("lucky")]
+    assert choose(alone, [_errors(default_errors), _errors(lucky)], "ensemble").name == "lucky"
+    among = alone + [_Named(f"other{i}") for i in range(4)]
+    assert choose(among, [_errors(default_errors), _errors(lucky), *worse], "ensemble").name == "ensemble"
 
 
 def test_auto_without_a_default_takes_the_lowest_wape():

@@ -13,13 +13,14 @@ scoring weeks are never seen before they are forecast).
 
 Per model it prints WAPE, MASE, bias and 80/95% coverage, WAPE over the
 seasonal naive's and MAE over the Poisson noise floor. `auto` is the product's
-choice: at every origin it picks, among its models, the one with the lowest
-WAPE over the previous 4 weeks of one-week-ahead forecasts (training data
-only). Peers: the 4-week historic average (`historic_average`) and
+choice: at every origin it keeps the ensemble unless another of its models
+beat it day by day over the previous weeks of one-week-ahead forecasts
+(training data only; `forecasting.models.combine.choose`). Peers: the 4-week historic average (`historic_average`) and
 statsforecast's MSTL, AutoETS and AutoETS per time-of-day slot, each with its
 own intervals. Then a summary states which targets pass. `--every-origin`
 instead scores the product's models over every weekly origin of each file
-(after the first 14 weeks), where the choices behind them were checked.
+(after the first 14 weeks), where the choices behind them were checked, and
+ends with auto's mean ratio to the seasonal naive over the data sets.
 
 On the issue's reference figures: it says the 4-week historic average reaches
 about 0.62 x seasonal naive (US) and 0.75 x (Israel) at 60 minutes. On the
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="robustness: also score the 4 weeks ending WEEKS before the history's end (none: skip)")
     parser.add_argument("--every-origin", action="store_true",
                         help="only score the product's models over every weekly origin after the first "
-                             f"{EVERY_ORIGIN_FIRST_WEEK} weeks (no peers, no summary)")
+                             f"{EVERY_ORIGIN_FIRST_WEEK} weeks (no peers; auto's mean ratio over the data sets last)")
     parser.add_argument("--holidays", default="auto",
                         help="as `shiftdesk forecast --holidays`: auto (the country of each series' zone), none, or a code")
     args = parser.parse_args(argv)
@@ -346,6 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.simplefilter("ignore")
     results = {}
     if args.every_origin:
+        ratios: dict[int, list[float]] = {}
         with threadpool_limits(1):
             for data in (d for d in DATA_SETS if d.key in args.data):
                 for interval in args.intervals:
@@ -353,6 +355,10 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"\n== {data.label}, {interval} min, every weekly origin after week {EVERY_ORIGIN_FIRST_WEEK}")
                     print(table[["origins", "wape", "bias", "coverage80", "coverage95", "rel_snaive", "mae_floor"]]
                           .to_string(float_format=lambda v: f"{v:.3f}"))
+                    ratios.setdefault(interval, []).append(table.loc["auto", "rel_snaive"])
+        print("\n== auto's WAPE / seasonal-naive WAPE, mean over the data sets")
+        for interval, values in ratios.items():
+            print(f"{interval:>3} min  {np.mean(values):.3f}")
         return
     with threadpool_limits(1):
         for data in (d for d in DATA_SETS if d.key in args.data):

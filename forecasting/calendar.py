@@ -37,11 +37,13 @@ HOLIDAY_EVE = "holiday_eve"
 UNSEEN_HOLIDAY = "unseen_holiday"
 # A day of the country's "optional" holidays in the `holidays` package: days
 # off for many but not all (Israel's intermediate days of Pesach and Sukkot,
-# Purim, Remembrance Day). The Israeli bank ran at 49-87% of a normal day on
-# them in 1999; as ordinary days they would pull the level and the weekday
-# factors down and be forecast as full days. Their effect is learned.
+# Purim, Remembrance Day). The Israeli bank ran at 76% of a normal day on
+# them in 1999 (median); as ordinary days they would pull the level and the
+# weekday factors down and be forecast as full days. Their effect is learned.
 OBSERVANCE = "observance"
 OBSERVANCE_CATEGORY = "optional"
+# The labels the calendar itself gives (their effects are learned; events may not take their names).
+CALENDAR_LABELS = frozenset({HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY, OBSERVANCE})
 ONE_DAY = timedelta(days=1)
 # `--holidays auto`: the public holidays of the country the site's zone lies in.
 AUTO = "auto"
@@ -61,7 +63,7 @@ class Event:
     multiplier: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or self.name in (HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY, OBSERVANCE):
+        if not self.name or self.name in CALENDAR_LABELS:
             raise ForecastError(f"event name '{self.name}' is empty or reserved")
         if self.multiplier is not None and not self.multiplier > 0:
             raise ForecastError(f"event '{self.name}': multiplier must be positive, got {self.multiplier}")
@@ -165,6 +167,10 @@ class DayCalendar:
         calendar = replace(calendar, unseen_closed=calendar.quiet_majority and self.quiet_weekday in open_days)
         closed = f"; closed as seen quiet: {', '.join(sorted(quiet))}" if quiet else ""
         opened = f"; open as usual on {', '.join(sorted(busy))}, so those stay ordinary days" if busy else ""
+        _, observed = holiday_day_ratios(totals, open_days, self, OBSERVANCE)
+        observances = (f"; {len(observed)} past observances (optional holidays) on open weekdays ran at "
+                       f"{np.median(observed):.0%} of a normal day (median), an effect the models learn"
+                       if len(observed) else "")
         if calendar.unseen_closed:
             analogy = f"forecast closed by analogy, as {len(quiet)} of the {len(by_name)} seen holidays ran quiet"
         elif calendar.quiet_majority:
@@ -179,8 +185,8 @@ class DayCalendar:
                 f"{len(by_name)} seen holidays ran normally"
             )
         return calendar, (
-            f"holidays: {code} (the zone's country; {seen}{closed}{opened}; a holiday the history never shows on an "
-            f"open weekday is {analogy}; --holidays {code} closes every holiday)"
+            f"holidays: {code} (the zone's country; {seen}{closed}{opened}{observances}; a holiday the history never "
+            f"shows on an open weekday is {analogy}; --holidays {code} closes every holiday)"
         )
 
     @property
@@ -330,7 +336,7 @@ class DayCalendar:
     def learned_labels(self) -> frozenset[str]:
         """Labels whose effect is learned from history (holidays and events without a multiplier)."""
         names = {e.name for e in self.events if e.multiplier is None}
-        return frozenset(names | {HOLIDAY, MAKEUP_WORKDAY, AFTER_CLOSURE, HOLIDAY_EVE, UNSEEN_HOLIDAY, OBSERVANCE})
+        return frozenset(names) | CALENDAR_LABELS
 
 
 def _after_lost_workday(day: date, off, business, weekend: set[int]) -> bool:
@@ -358,19 +364,20 @@ def daily_totals(y: pd.Series) -> pd.Series:
 
 
 def holiday_day_ratios(
-    totals: pd.Series, open_days: np.ndarray, calendar: DayCalendar
+    totals: pd.Series, open_days: np.ndarray, calendar: DayCalendar, label: str = HOLIDAY
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per holiday of the calendar's country inside the history (`daily_totals`), on one of the weekdays
     the desk opens (`open_days`): its name(s) and its day total over the median total of the other days
-    of that weekday within five weeks."""
+    of that weekday within five weeks. `label` OBSERVANCE: the same for its observances."""
     first, last = totals.index[0], totals.index[-1]
     span = pd.date_range(first, last, freq="D")
     calendar = replace(calendar, confirmed_holidays=None, open_holidays=frozenset())
-    table = calendar._holidays(tuple(range(first.year, last.year + 1)))
+    years = tuple(range(first.year, last.year + 1))
+    table = calendar._observances(years) if label == OBSERVANCE else calendar._holidays(years)
     labels = calendar.labels(span)
-    holiday_dates = set(span[labels == HOLIDAY])
+    holiday_dates = set(span[labels == label])
     names, ratios = [], []
-    for day in span[(labels == HOLIDAY) & np.isin(span.dayofweek, open_days)]:
+    for day in span[(labels == label) & np.isin(span.dayofweek, open_days)]:
         near = totals[(totals.index.dayofweek == day.dayofweek) & (abs((totals.index - day).days) <= 35)]
         near = near[[d not in holiday_dates for d in near.index]]
         if len(near) and near.median() > 0:

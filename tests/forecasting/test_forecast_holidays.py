@@ -94,7 +94,10 @@ def test_observances_learn_their_effect_and_keep_it_out_of_ordinary_days(name):
 
 def test_the_forecast_notes_name_the_observances_in_its_horizon():
     y = _israeli_desk(weeks=29, quiet_holidays=True)
-    calendar, _ = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(y)
+    local_days = pd.DatetimeIndex(y.index.tz_localize(None).normalize())
+    y = y.where(DayCalendar("IL").labels(local_days) != OBSERVANCE, y * 0.6)
+    calendar, history_note = DayCalendar.from_option("auto", "Asia/Jerusalem").confirmed_by(y)
+    assert "past observances (optional holidays) on open weekdays ran at 60% of a normal day" in history_note
     note = calendar.holiday_decisions(pd.date_range("1999-09-25", "1999-10-01"))
     assert "1999-09-25 Sukkot closed: seen quiet in the history" in note
     assert "1999-09-26 Sukkot holiday an observance: open, with the effect past observances had" in note

@@ -42,3 +42,17 @@ def test_the_bound_is_kept_when_the_worker_hands_over(shared_instances):
     assert search.phases[-2:] == ["bound", "neighbourhoods"]
     assert search.bound is not None and 0 < search.bound <= search.incumbent_cost < greedy
     assert validate(problem, search.incumbent).objective == search.incumbent_cost
+
+
+def test_a_roster_the_whole_model_finds_is_the_incumbent_before_its_solve_ends(shared_instances):
+    """The bound worker runs beside the neighbourhoods until the deadline;
+    what it finds must reach them at once, not when it stops."""
+    problem = load_instance(shared_instances / "Instance8.txt")
+    with constructed_search(problem, seconds=120) as search:
+        greedy = search.incumbent_cost
+        started = time.monotonic()
+        search.portfolio(60, None, 1, full_lp=True, give_up=lambda: search.incumbent_cost < greedy, share=True)
+        took = time.monotonic() - started
+    assert took < 30  # given up once the incumbent improved, long before the solve's 60 s
+    assert search.incumbent_cost < greedy
+    assert validate(problem, search.incumbent).objective == search.incumbent_cost

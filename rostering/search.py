@@ -13,9 +13,10 @@
    them optimal) or when there is no legal roster yet. Afterwards, on
    problems where its LP is quick, one CP-SAT worker with the full LP
    relaxation keeps working on the whole model beside the neighbourhoods:
-   it raises the bound and sometimes proves optimality (above the
-   portfolio's size, where it does not, it hands its thread to the
-   neighbourhoods once its bound has settled).
+   it raises the bound, sometimes proves optimality and, up to the
+   portfolio's size, hands every roster it finds to the neighbourhoods at
+   once (above it, where it cannot prove optimality, it hands its thread
+   to the neighbourhoods once its bound has settled).
 3. Neighbourhoods (fix-and-resolve): free the cells of a few employees, of
    everyone over a window of days, of some employees over a fortnight, or
    of everyone on a few weekdays across the horizon; pin the rest to the

@@ -149,6 +149,11 @@ def sf_mstl(grid: WeeklyGrid) -> dict[str, np.ndarray]:
 
 
 def sf_autoets(grid: WeeklyGrid) -> dict[str, np.ndarray]:
+    """AutoETS on the whole series with a daily season. statsforecast takes
+    seasons of at most 24 periods, so a longer day (30 minutes: 28 US or 48
+    Israeli slots) runs without one and carries the level of the series'
+    end over the whole week, without the day's shape (after an Israeli
+    night, zero); `sf_autoets_per_slot` is then the ETS peer that sees it."""
     from statsforecast.models import AutoETS
 
     day = _day_length(grid) or 1

@@ -436,9 +436,9 @@ class Search:
         182-day, 100-person file, 60 s ended about twice as low with them);
         after two or three rounds they reach a local optimum that only
         moves involving several people leave. CP-SAT's presolve runs one pass
-        on them: on a 364-day, 32-shift-type file it took a third of each
-        re-solve and its further passes shortened the search very little
-        (the re-solves took about a fifth less time, to the same optima)."""
+        on them: on a 364-day, 32-shift-type file presolve took a third of
+        each re-solve, and with one pass the re-solves took about a fifth
+        less time and reached the same optima."""
         if self.incumbent is None:
             return
         employees = list(self.cal.employee_ids)

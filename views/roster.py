@@ -82,8 +82,8 @@ def solve_progress() -> None:
     else:
         with db() as session:
             row = rosters.save_draft(session, user, job.plan, result.roster, now(), solver_status=result.status.value)
-        st.session_state["roster_notice"] = (f"{result.status.value}: {result.message} "
-                                             f"Saved as version {row.version} (draft).")
+        message = result.message[:1].upper() + result.message[1:]  # e.g. "feasible roster, cost 812 (bound 790)"
+        st.session_state["roster_notice"] = f"{message}. Saved as version {row.version} (draft)."
     st.rerun()
 
 

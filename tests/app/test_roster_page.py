@@ -73,7 +73,9 @@ def test_the_planner_builds_stops_and_publishes_next_week(open_page, desk) -> No
         worked = len(roster_with_assignments(session, draft.id).assignments)
         employees = session.query(Employee).filter(Employee.team_id == 1, Employee.active.is_(True)).count()
     [notice] = [s.value for s in at.success]
-    assert notice.endswith("Saved as version 1 (draft).")
+    assert notice.startswith(("Optimal roster, cost ", "Feasible roster, cost "))
+    assert notice.endswith(f"cost {report.objective}. Saved as version 1 (draft).") or \
+        f"cost {report.objective} (bound " in notice
     assert at.selectbox[0].value.startswith("v1 · draft · cost ")
     assert [t.label for t in at.tabs] == ["Timeline", "Coverage", "Why", "Edit", "Versions"]
     timeline = at.dataframe[0].value

@@ -128,7 +128,9 @@ cols[0].metric("Coverage", f"{100 * covered / required:.1f}%" if required else "
 cols[1].metric("Under-covered interval-hours", f"{kpis.get('under_interval_hours', 0):.1f}")
 cols[2].metric("Nights below minimum", sum(n["intervals_below"] for n in night))
 cols[3].metric("Overtime", f"{kpis.get('overtime_min', 0) / 60:.1f} h")
-cols[4].metric("Night spread (max − min)", fair.get("nights", 0))
+cols[4].metric("Night spread (max − min)", fair.get("nights", 0),
+               help="Nights per agent over the fairness ledger carried in from earlier weeks and this week: "
+                    "the most any agent has less the fewest.")
 if report.violations:
     st.error(f"{len(report.violations)} hard rule(s) broken: " + "; ".join(v.message for v in report.violations[:3]))
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.roster_synthetic_instance import generate  # noqa: E402
 from rostering.curtois import load_instance  # noqa: E402
 from rostering.model import RosterModel  # noqa: E402
-from rostering.search import NEIGHBOURHOOD_KINDS, NEIGHBOURHOOD_START_CELLS, Search  # noqa: E402
+from rostering.search import NEIGHBOURHOOD_KINDS, NEIGHBOURHOOD_START_CELLS, Search, model_cells  # noqa: E402
 
 
 def build_ms(build: Callable[[], RosterModel]) -> float:
@@ -49,7 +49,7 @@ def main() -> None:
         args.instance = folder / "Synthetic364x150x32.txt"
         args.instance.write_text(generate(364, 150, 32, 1), newline="")
     problem = load_instance(args.instance)
-    cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
+    cells = model_cells(problem)
     print(f"{args.instance.name}: {problem.num_days} days x {len(problem.employees)} people x "
           f"{len(problem.shift_types)} shift types ({cells:,} cells)")
     now = time.monotonic()

@@ -79,6 +79,12 @@ MERGE_MAX_SHARE = 0.25
 HOT_REFRESH_FACTOR = 9  # locating costs takes at most a tenth of a thread's time
 
 
+def model_cells(problem: Problem) -> int:
+    """(employee, day, shift type) cells: the size the phases' thresholds
+    (`PORTFOLIO_MAX_CELLS`, `BOUND_MAX_CELLS`, `SWEEP_ONE_PASS_CELLS`) are stated in."""
+    return len(problem.employees) * problem.num_days * len(problem.shift_types)
+
+
 @dataclass(frozen=True)
 class Progress:
     """A search event: best objective so far (None before the first roster),
@@ -448,7 +454,7 @@ class Search:
             return
         employees = list(self.cal.employee_ids)
         horizon = range(self.problem.num_days)
-        one_pass = len(employees) * len(horizon) * len(self.cal.shift_ids) >= SWEEP_ONE_PASS_CELLS
+        one_pass = model_cells(self.problem) >= SWEEP_ONE_PASS_CELLS
         costs_before: deque[int] = deque(maxlen=len(employees))  # the cost before each recent re-solve
         turns = itertools.cycle(employees)
 

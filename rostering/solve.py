@@ -37,6 +37,7 @@ from rostering.search import (
     SWEEP_SHARE,
     Progress,
     Search,
+    model_cells,
 )
 from rostering.validate import Report, validate
 
@@ -114,7 +115,7 @@ def solve(
     started = time.monotonic()
     lns = max(1, lns_threads)
     calendar_of(problem)  # validates the input before any solver work
-    cells = len(problem.employees) * problem.num_days * len(problem.shift_types)
+    cells = model_cells(problem)
     # keep time to validate and price the result (about 1 s per million cells)
     reserve = min(0.05 * time_limit_s, cells / 1_000_000)
     with Search(problem, seed=seed, started=started,

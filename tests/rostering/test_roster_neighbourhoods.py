@@ -62,6 +62,24 @@ def test_every_kind_of_neighbourhood_prices_the_incumbent_at_its_cost(shared_ins
             assert _pinned_objective(problem, free, base) == cost, (kind, cells)
 
 
+def test_whole_horizon_neighbourhoods_around_an_open_shift_start_from_someone_off_that_day(shared_instances):
+    """Only someone not working a day can take its open shift, so the people
+    freed over the whole horizon around a costly day start from such a
+    person (off, neither on leave nor unavailable) and are all distinct."""
+    problem = load_instance(shared_instances / "Instance16.txt")
+    search = constructed_search(problem)
+    employees, cells = [e.id for e in problem.employees], search.incumbent.by_cell
+    def off(e: str, day: int) -> bool:
+        return (e, day) not in cells and search.cal.blocked_reason(e, day, "E") is None
+
+    open_days = {c.day for c in validate(problem, search.incumbent).costs if c.rule == "shift_under_cover"}
+    with_someone_off = sorted(d for d in open_days if any(off(e, d) for e in employees))
+    assert len(with_someone_off) >= 5
+    for n, day in enumerate(with_someone_off):
+        people = search._people_for_day(random.Random(n), employees, 4, day)
+        assert len(set(people)) == 4 and off(people[0], day), day
+
+
 def test_a_neighbourhood_solved_from_an_older_incumbent_keeps_the_newer_gains(shared_instances):
     """Threads re-solve neighbourhoods of the incumbent they started from.
     A result arriving after another thread's improvement is written into

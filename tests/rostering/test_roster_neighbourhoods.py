@@ -69,6 +69,7 @@ def test_whole_horizon_neighbourhoods_around_an_open_shift_start_from_someone_of
     problem = load_instance(shared_instances / "Instance16.txt")
     search = constructed_search(problem)
     employees, cells = [e.id for e in problem.employees], search.incumbent.by_cell
+
     def off(e: str, day: int) -> bool:
         return (e, day) not in cells and search.cal.blocked_reason(e, day, "E") is None
 

@@ -177,7 +177,7 @@ class Search:
         self.full_status: int | None = None
         self.proven_infeasible = False
         self.phases: list[str] = []
-        self._hot: tuple[list[int], list[int]] | None = None
+        self._hot: tuple[list[tuple[int, str | None]], list[int]] | None = None  # see hot_places
         self._checker: ChangeChecker | None = None  # for the incumbent, see offer_neighbourhood
         self._hot_cost: int | None = None  # incumbent cost `_hot` was last refreshed for
         self._hot_due = 0.0  # monotonic time before which it is not refreshed again
@@ -361,10 +361,12 @@ class Search:
         free = free_days if isinstance(free_days, range) else set(free_days)
         return all(now.get(d) == cells.get((e, d)) for d in range(self.problem.num_days) if d not in free)
 
-    def hot_days(self) -> tuple[list[int], list[int]]:
-        """Days carrying the incumbent's located costs and their weights,
-        where a neighbourhood is most likely to pay (as of the last
-        `refresh_hot_days`)."""
+    def hot_places(self) -> tuple[list[tuple[int, str | None]], list[int]]:
+        """Where the incumbent's located costs lie, and their weights: the
+        places a neighbourhood is most likely to pay (as of the last
+        `refresh_hot_days`). A place is a day and, for an under-covered
+        shift, its shift type (else None); a day's places together weigh
+        what its costs sum to."""
         if self._hot is None:
             self._hot = self._located_costs(self.incumbent)
         return self._hot
@@ -387,12 +389,13 @@ class Search:
             self._hot = hot
             self._hot_due = time.monotonic() + HOT_REFRESH_FACTOR * (time.monotonic() - started)
 
-    def _located_costs(self, roster: Roster) -> tuple[list[int], list[int]]:
-        per_day: dict[int, int] = {}
+    def _located_costs(self, roster: Roster) -> tuple[list[tuple[int, str | None]], list[int]]:
+        per_place: dict[tuple[int, str | None], int] = {}
         for c in validate(self.problem, roster, self.previous).costs:
             if c.day is not None:
-                per_day[c.day] = per_day.get(c.day, 0) + c.cost
-        return list(per_day), list(per_day.values())
+                key = (c.day, c.shift if c.rule == "shift_under_cover" else None)
+                per_place[key] = per_place.get(key, 0) + c.cost
+        return list(per_place), list(per_place.values())
 
     # ---- phases -------------------------------------------------------------
 
@@ -627,15 +630,15 @@ class Search:
         else:
             width = n_days if kind == "employees" else min(n_days, BLOCK_DAYS)
             count = max(1, min(n_emp, round(cells / width)))
-        days, weights = self.hot_days()
-        centre = rng.choices(days, weights)[0] if days and rng.random() < 0.5 else None
+        places, weights = self.hot_places()
+        centre, short = rng.choices(places, weights)[0] if places and rng.random() < 0.5 else (None, None)
         if centre is None:
             first = rng.randrange(0, n_days - width + 1)
         else:
             first = min(max(0, centre - width // 2), n_days - width)
         window = range(first, first + width)
         if kind == "employees" and centre is not None:
-            return {e: window for e in self._people_for_day(rng, employees, count, centre)}
+            return {e: window for e in self._people_for_day(rng, employees, count, centre, short)}
         return {e: window for e in self._people(rng, employees, count)}
 
     def _weekdays(self, rng: random.Random, cells: float,
@@ -654,8 +657,8 @@ class Search:
         span = min(weeks, max(2, round(per_person / k)))  # weeks
         count = max(1, min(n_emp, round(cells / (k * span))))
         chosen_days = rng.sample(range(7), k)
-        days, weights = self.hot_days()
-        hot = rng.choices(days, weights)[0] if days and rng.random() < 0.5 else None
+        places, weights = self.hot_places()
+        hot = rng.choices(places, weights)[0][0] if places and rng.random() < 0.5 else None
         weekday = self.problem.start_date.weekday()
         if hot is not None and (hot + weekday) % 7 not in chosen_days:
             chosen_days[0] = (hot + weekday) % 7
@@ -674,9 +677,11 @@ class Search:
             return self._related(rng, employees, count)
         return rng.sample(employees, count)
 
-    def _people_for_day(self, rng: random.Random, employees: list[str], count: int, day: int) -> list[str]:
+    def _people_for_day(self, rng: random.Random, employees: list[str], count: int, day: int,
+                        shift: str | None = None) -> list[str]:
         """`count` related employees (`_related`) around a first one who is
-        off on `day` in the incumbent though free to work it.
+        off on `day` in the incumbent though free to work it: to work
+        `shift` there, if given (an under-covered shift type), else any.
 
         An open shift can only go to someone not working that day, who must
         give up a shift elsewhere in the horizon (totals, weekends, runs),
@@ -684,12 +689,16 @@ class Search:
         Instance16, where the cost left is open weekend shifts at 100 each,
         drawing the first person so (half of the whole-horizon
         neighbourhoods) ended lower in 7 of 8 seeds (mean 3,431 against
-        3,473), with Instance8 and 12 unchanged within their noise."""
+        3,473), with Instance8 and 12 unchanged within their noise. Someone
+        off that day who may not work the short shift type (on Instance8,
+        where nights run short, 8 of 30 people never work one) cannot take
+        it, so an under-covered shift's own type decides who is free."""
         if self.incumbent is None or count >= len(employees):
             return self._people(rng, employees, count)
         cells = self.incumbent.by_cell
+        shifts = [shift] if shift is not None else self.cal.shift_ids
         idle = [e for e in employees if (e, day) not in cells
-                and any(self.cal.blocked_reason(e, day, s) is None for s in self.cal.shift_ids)]
+                and any(self.cal.blocked_reason(e, day, s) is None and self.cal.skill_options(e, s) for s in shifts)]
         if not idle:  # nobody off that day could work it
             return self._people(rng, employees, count)
         return self._related(rng, employees, count, rng.choice(idle))

@@ -81,6 +81,23 @@ def test_whole_horizon_neighbourhoods_around_an_open_shift_start_from_someone_of
         assert len(set(people)) == 4 and off(people[0], day), day
 
 
+def test_around_an_under_covered_shift_the_first_person_may_work_its_type(shared_instances):
+    """On Instance8 the nights run short and 8 of the 30 people never work
+    one: the first person drawn around a short night must be off that day
+    and allowed to work that shift type, or they could not take it."""
+    problem = load_instance(shared_instances / "Instance8.txt")
+    search = constructed_search(problem)
+    employees, cells, cal = [e.id for e in problem.employees], search.incumbent.by_cell, search.cal
+    places, _ = search.hot_places()
+    short = [(day, shift) for day, shift in places if shift is not None]
+    assert {shift for _, shift in short} >= {"N"}
+    for day, shift in short:
+        for n in range(20):
+            first = search._people_for_day(random.Random(n), employees, 4, day, shift)[0]
+            assert (first, day) not in cells and cal.skill_options(first, shift), (day, shift)
+            assert cal.blocked_reason(first, day, shift) is None, (day, shift)
+
+
 def test_a_neighbourhood_solved_from_an_older_incumbent_keeps_the_newer_gains(shared_instances):
     """Threads re-solve neighbourhoods of the incumbent they started from.
     A result arriving after another thread's improvement is written into

@@ -393,6 +393,11 @@ class Calendar:
         e = self.employee_by_id[emp_id]
         return e.skills.get(skill, 0) >= self.problem.rules.min_skill_level
 
+    def may_work(self, emp_id: EmployeeId, day: int, shift: ShiftTypeId) -> bool:
+        """May the employee be put on this shift type that day at all (type
+        allowed, not on leave or unavailable), before any per-person rule?"""
+        return bool(self.skill_options(emp_id, shift)) and self.blocked_reason(emp_id, day, shift) is None
+
     def blocked_reason(self, emp_id: EmployeeId, day: int, shift: ShiftTypeId) -> str | None:
         """'time_off' or 'unavailable' if the cell is excluded by a dated rule."""
         if (emp_id, day) in self.time_off:

@@ -364,14 +364,14 @@ class Search:
     def hot_places(self) -> tuple[list[tuple[int, str | None]], list[int]]:
         """Where the incumbent's located costs lie, and their weights: the
         places a neighbourhood is most likely to pay (as of the last
-        `refresh_hot_days`). A place is a day and, for an under-covered
+        `refresh_hot_places`). A place is a day and, for an under-covered
         shift, its shift type (else None); a day's places together weigh
         what its costs sum to."""
         if self._hot is None:
             self._hot = self._located_costs(self.incumbent)
         return self._hot
 
-    def refresh_hot_days(self) -> None:
+    def refresh_hot_places(self) -> None:
         """Locate the incumbent's costs again if it changed, but at most
         once per `HOT_REFRESH_FACTOR` times the last validation took, and
         outside the lock. On the largest problems a validation takes a
@@ -573,7 +573,7 @@ class Search:
         employees = list(self.cal.employee_ids)
         while self.left() > max(0.1, 2 * shared["overhead"]) and not self.should_stop():
             t_round = time.monotonic()
-            self.refresh_hot_days()
+            self.refresh_hot_places()
             with self.lock:
                 base, before = self.incumbent, self.incumbent_cost
                 if (self.bound is not None and before <= self.bound) or \
@@ -697,8 +697,7 @@ class Search:
             return self._people(rng, employees, count)
         cells = self.incumbent.by_cell
         shifts = [shift] if shift is not None else self.cal.shift_ids
-        idle = [e for e in employees if (e, day) not in cells
-                and any(self.cal.blocked_reason(e, day, s) is None and self.cal.skill_options(e, s) for s in shifts)]
+        idle = [e for e in employees if (e, day) not in cells and any(self.cal.may_work(e, day, s) for s in shifts)]
         if not idle:  # nobody off that day could work it
             return self._people(rng, employees, count)
         return self._related(rng, employees, count, rng.choice(idle))

@@ -105,3 +105,34 @@ def test_a_stuck_search_aims_at_longer_sub_solves_up_to_a_cap():
     assert sub_solve_target(STALL_DOUBLING) == pytest.approx(2 * NEIGHBOURHOOD_TARGET_S)
     assert sub_solve_target(3 * STALL_DOUBLING) == pytest.approx(8 * NEIGHBOURHOOD_TARGET_S)
     assert sub_solve_target(1000 * STALL_DOUBLING) == STALL_MAX_FACTOR * NEIGHBOURHOOD_TARGET_S
+
+
+@pytest.mark.parametrize(("cells", "people", "days"), [(150, 30, 5), (20, 10, 2)])
+def test_days_neighbourhoods_free_the_same_few_days_anywhere_in_the_horizon(shared_instances, cells, people, days):
+    """Everyone on `cells / people` days, or, below two days each, fewer people on two."""
+    problem = load_instance(shared_instances / "Instance8.txt")  # 28 days, 30 people
+    search, employees = constructed_search(problem), [e.id for e in problem.employees]
+    weekdays_seen = set()
+    for seed in range(10):
+        free = search._neighbourhood(random.Random(seed), "days", cells, employees)
+        chosen = set(next(iter(free.values())))
+        assert len(free) == people and all(set(d) == chosen for d in free.values())
+        assert len(chosen) == days and chosen <= set(range(problem.num_days))
+        weekdays_seen.add(tuple(sorted(_weekday(problem, d) for d in chosen)))
+    assert len(weekdays_seen) > 1  # not tied to the weekdays of one draw
+
+
+def test_days_neighbourhoods_take_a_costly_day_half_the_time(shared_instances, monkeypatch):
+    """Day 11 as the only costly place: a two-day neighbourhood holds it in
+    half the draws plus its random share (2 of 28 days), and without costs
+    in its random share only."""
+    problem = load_instance(shared_instances / "Instance8.txt")
+    search, employees = constructed_search(problem), [e.id for e in problem.employees]
+
+    def share_with_day_11(places: list) -> float:
+        monkeypatch.setattr(search, "hot_places", lambda: (places, [1] * len(places)))
+        draws = [search._neighbourhood(random.Random(n), "days", 60, employees) for n in range(400)]
+        return sum(11 in next(iter(free.values())) for free in draws) / len(draws)
+
+    assert share_with_day_11([(11, "N")]) == pytest.approx(0.5 + 0.5 * 2 / 28, abs=0.07)
+    assert share_with_day_11([]) == pytest.approx(2 / 28, abs=0.04)

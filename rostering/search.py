@@ -634,8 +634,7 @@ class Search:
         else:
             width = n_days if kind == "employees" else min(n_days, BLOCK_DAYS)
             count = max(1, min(n_emp, round(cells / width)))
-        places, weights = self.hot_places()
-        centre, short = rng.choices(places, weights)[0] if places and rng.random() < 0.5 else (None, None)
+        centre, short = self._costly_place(rng) or (None, None)
         if centre is None:
             first = rng.randrange(0, n_days - width + 1)
         else:
@@ -661,8 +660,8 @@ class Search:
         span = min(weeks, max(2, round(per_person / k)))  # weeks
         count = max(1, min(n_emp, round(cells / (k * span))))
         chosen_days = rng.sample(range(7), k)
-        places, weights = self.hot_places()
-        hot = rng.choices(places, weights)[0][0] if places and rng.random() < 0.5 else None
+        place = self._costly_place(rng)
+        hot = place[0] if place else None
         weekday = self.problem.start_date.weekday()
         if hot is not None and (hot + weekday) % 7 not in chosen_days:
             chosen_days[0] = (hot + weekday) % 7
@@ -687,10 +686,17 @@ class Search:
         n_emp, n_days = len(employees), self.problem.num_days
         k = max(2, min(n_days, round(cells / n_emp)))
         count = max(1, min(n_emp, round(cells / k)))
-        places, weights = self.hot_places()
-        hot = rng.choices(places, weights)[0][0] if places and rng.random() < 0.5 else rng.randrange(n_days)
-        days = sorted({hot, *rng.sample([d for d in range(n_days) if d != hot], min(k, n_days) - 1)})
+        place = self._costly_place(rng)
+        hot = place[0] if place else rng.randrange(n_days)
+        others = [d for d in range(n_days) if d != hot]
+        days = sorted({hot, *rng.sample(others, min(k - 1, len(others)))})
         return {e: days for e in self._people(rng, employees, count)}
+
+    def _costly_place(self, rng: random.Random) -> tuple[int, str | None] | None:
+        """Half the time (when the incumbent has located costs) a place drawn
+        by its cost (`hot_places`), where a neighbourhood is centred; else None."""
+        places, weights = self.hot_places()
+        return rng.choices(places, weights)[0] if places and rng.random() < 0.5 else None
 
     def _people(self, rng: random.Random, employees: list[str], count: int) -> list[str]:
         """`count` employees: everyone, else related ones (`_related`) or any, half the time each."""

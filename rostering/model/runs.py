@@ -17,6 +17,7 @@ only are skipped: the past is not this roster's to fix.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -48,6 +49,16 @@ def _clause(rm: RosterModel, lits: list[tuple[int, bool]], e: str, guard) -> Non
         rm.enforce(rm.model.add_bool_or(out), guard)
 
 
+def _starts(free: Collection[int], before: int, after: int, lo: int, hi: int) -> list[int]:
+    """Window starts p in [lo, hi] whose constraint touches a free day d,
+    i.e. d - before <= p <= d + after: a neighbourhood of a few scattered
+    days on a long horizon visits those, not every day between the first
+    and last free one (on a 364-day file most of the build time)."""
+    if len(free) > hi - lo:  # (nearly) every day is free: all of them
+        return list(range(lo, hi + 1))
+    return sorted({p for d in free for p in range(max(lo, d - before), min(hi, d + after) + 1)})
+
+
 def consecutive_days(rm: RosterModel) -> list[PenaltyTerm]:
     cal = rm.cal
     rules = rm.problem.rules
@@ -56,18 +67,17 @@ def consecutive_days(rm: RosterModel) -> list[PenaltyTerm]:
         free = rm.vars.free_days[e]
         if not free:
             continue
-        f_lo, f_hi = min(free), max(free)  # only constraints touching free days
         c = cal.employee_by_id[e].contract
         top = c.max_consecutive_days
         if top is not None and top < len(cal.known_days):
             guard = rm.require(Requirement("max_consecutive_days", e))
-            for p in range(max(first, f_lo - top, -top), min(last - top, f_hi) + 1):
+            for p in _starts(free, top, 0, max(first, -top), last - top):
                 window = [rm.vars.work(e, d) for d in range(p, p + top + 1)]
                 rm.post(cp_model.LinearExpr.sum(window) <= top, guard)
         m = c.min_consecutive_days
         if m is not None and m > 1:
             guard = rm.require(Requirement("min_consecutive_days", e))
-            for p in range(max(first, f_lo - m + 1), min(last, f_hi + 1) + 1):
+            for p in _starts(free, m - 1, 1, first, last):
                 if p == first and rules.exempt_runs_at_start:
                     continue
                 before = [(p - 1, True)] if p > first else []
@@ -80,7 +90,7 @@ def consecutive_days(rm: RosterModel) -> list[PenaltyTerm]:
         m = c.min_consecutive_days_off
         if m is not None and m > 1:
             guard = rm.require(Requirement("min_consecutive_days_off", e))
-            for p in range(max(first + 1, f_lo - m + 1), min(last, f_hi + 1) + 1):
+            for p in _starts(free, m - 1, 1, first + 1, last):
                 for j in range(1, m):
                     if p + j <= last:
                         _clause(rm, [(p - 1, False), (p, True), (p + j, False)], e, guard)

@@ -36,9 +36,10 @@ def rest_and_successions(rm: RosterModel) -> list[PenaltyTerm]:
         # shift types this person can ever work: groups shrink to those
         works = frozenset(s for s in cal.shift_ids if cal.skill_options(e, s))
         own: dict[frozenset, tuple] = {}
-        # constant cells looked up once per day, not once per group
-        span = range(min(days), max(days) + reach + 1) if days else range(0)
-        const = {d: v.const_shift(e, d) for d in span}
+        # constant cells looked up once per day, not once per group (only
+        # the days a constraint here can reach: scattered free days on a
+        # long horizon need a few, not every day between the first and last)
+        const = {d2: v.const_shift(e, d2) for d in days for d2 in range(d, d + reach + 1)}
         for d in days:
             first_shift = const[d]
             first_free = d in free

@@ -155,3 +155,27 @@ def test_the_build_benchmark_times_every_kind_against_the_whole_model(shared_ins
     # at the size the search starts from (a sixth of Instance8's cells) a sub-model is far cheaper than the whole
     # (each time, the whole-model baseline too, is a median of 3 builds: single ones broke the bound in loaded runs)
     assert all(float(row[3]) < 0.75 for row in rows[::2])
+
+
+@pytest.mark.parametrize("sense", ["most", "least"])
+def test_scattered_free_days_keep_every_run_and_rest_rule_around_them(shared_instances, sense):
+    """A sub-model posts only the run and rest constraints that touch a free
+    cell. With everyone free on a few scattered days (the "days" kind) and
+    the sub-model driven to work as much (longer runs, shorter rests) or as
+    little (broken minimum runs) as it may there, the roster it returns
+    still breaks no hard rule: the windows reaching a free day from either
+    side are all there."""
+    problem = load_instance(shared_instances / "Instance16.txt")  # runs 2-5 days, 2 days off, successions
+    base = constructed_search(problem).incumbent
+    days = list(range(1, problem.num_days, 4))  # every fourth day: a fixed run between each two
+    rm = RosterModel(problem, free={e.id: days for e in problem.employees}, base=base)
+    worked = sum(rm.vars.work(e.id, d) for e in problem.employees for d in days)
+    rm.model.maximize(worked) if sense == "most" else rm.model.minimize(worked)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 30
+    assert solver.solve(rm.model) == cp_model.OPTIMAL
+    roster = rm.roster_from(solver.boolean_value)
+    assert roster.by_cell != base.by_cell  # the objective moved it
+    report = validate(problem, roster)
+    assert report.feasible, report.violations[:5]

@@ -170,7 +170,10 @@ def test_scattered_free_days_keep_every_run_and_rest_rule_around_them(shared_ins
     days = list(range(1, problem.num_days, 4))  # every fourth day: a fixed run between each two
     rm = RosterModel(problem, free={e.id: days for e in problem.employees}, base=base)
     worked = sum(rm.vars.work(e.id, d) for e in problem.employees for d in days)
-    rm.model.maximize(worked) if sense == "most" else rm.model.minimize(worked)
+    if sense == "most":
+        rm.model.maximize(worked)
+    else:
+        rm.model.minimize(worked)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = 30

@@ -51,9 +51,10 @@ def minutes(rm: RosterModel) -> list[PenaltyTerm]:
         blocks = [("horizon", None, cal.days, c.min_minutes_horizon, c.max_minutes_horizon)]
         blocks += [("week", w, wk, c.min_minutes_week if len(wk) == 7 else None,
                     c.max_minutes_week) for w, wk in enumerate(cal.weeks)]
+        free = rm.vars.free_days[e]
         for kind, week, days, lo, hi in blocks:
-            if lo is None and hi is None:
-                continue
+            if (lo is None and hi is None) or not any(d in free for d in days):
+                continue  # a block of fixed cells only: the base roster keeps it
             xs, mins, const = rm.vars.shift_sum(e, days, shift_set, minutes_of)
             if not xs:
                 continue
@@ -87,10 +88,11 @@ def nights_per_week(rm: RosterModel) -> list[PenaltyTerm]:
 
 def weekends(rm: RosterModel) -> list[PenaltyTerm]:
     cal = rm.cal
+    weekend_days = {d for days in cal.weekends for d in days}
     for e in rm.vars.active:
         limit = cal.employee_by_id[e].contract.max_weekends
-        if limit is None or len(cal.weekends) <= limit:
-            continue
+        if limit is None or len(cal.weekends) <= limit or weekend_days.isdisjoint(rm.vars.free_days[e]):
+            continue  # (no free weekend day: the base roster keeps the limit)
         lits = [rm.weekend(e, k) for k in range(len(cal.weekends))]
         if all(isinstance(t, int) for t in lits):
             continue

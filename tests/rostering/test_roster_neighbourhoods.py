@@ -159,12 +159,13 @@ def test_the_build_benchmark_times_every_kind_against_the_whole_model(shared_ins
 
 @pytest.mark.parametrize("sense", ["most", "least"])
 def test_scattered_free_days_keep_every_run_and_rest_rule_around_them(shared_instances, sense):
-    """A sub-model posts only the run and rest constraints that touch a free
-    cell. With everyone free on a few scattered days (the "days" kind) and
-    the sub-model driven to work as much (longer runs, shorter rests) or as
-    little (broken minimum runs) as it may there, the roster it returns
-    still breaks no hard rule: the windows reaching a free day from either
-    side are all there."""
+    """A sub-model posts only the run, rest, weekend and minute constraints
+    that touch a free cell. With everyone free on scattered days (as in the
+    "days" kind) and the sub-model driven to work as much (longer runs,
+    shorter rests, more weekends and minutes) or as little (broken minimum
+    runs and minutes) as it may there, the roster it returns still breaks no
+    hard rule: the constraints reaching a free day from either side are all
+    there."""
     problem = load_instance(shared_instances / "Instance16.txt")  # runs 2-5 days, 2 days off, successions
     base = constructed_search(problem).incumbent
     days = list(range(1, problem.num_days, 4))  # every fourth day: a fixed run between each two

@@ -31,7 +31,7 @@ class OpenHours:
 
     interval_min: int
     open_slots: tuple[tuple[bool, ...], ...]  # 7 rows x (1440 / interval_min) slots
-    source: str = "given"
+    source: str = "as given"  # how they were decided, shown after them: "as given", "inferred from 20 days"
 
     @classmethod
     def from_mask(cls, mask: np.ndarray, interval_min: int, source: str) -> OpenHours:
@@ -42,7 +42,7 @@ class OpenHours:
     def always(cls, interval_min: int) -> OpenHours:
         """A desk that is open around the clock, every day."""
         check_interval(interval_min)
-        return cls.from_mask(np.ones((7, MINUTES_PER_DAY // interval_min), bool), interval_min, "24x7")
+        return cls.from_mask(np.ones((7, MINUTES_PER_DAY // interval_min), bool), interval_min, "as given")
 
     @property
     def mask(self) -> np.ndarray:
@@ -151,7 +151,7 @@ def parse_open_hours(text: str, interval_min: int) -> OpenHours:
             else:  # crosses midnight: the tail belongs to the next day
                 mask[day, start // interval_min :] = True
                 mask[(day + 1) % 7, : end // interval_min] = True
-    return OpenHours.from_mask(mask, interval_min, "given")
+    return OpenHours.from_mask(mask, interval_min, "as given")
 
 
 def _minutes(clock: str, part: str) -> int:

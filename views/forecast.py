@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.models import MODELS
-from views.ui import db, now, page_team, page_user, show_error
+from views.ui import db, local_time, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
 from shiftdesk.services.forecast_events import save_events
 from shiftdesk.services.forecasts import ForecastOutcome, forecast_team, next_week_start, save_forecast
@@ -142,7 +142,8 @@ with tabs[3]:
             show_error(exc)
 with tabs[4]:
     st.dataframe(
-        pd.DataFrame([{"run": r.id, "created": r.created_at, "week": r.start_at, "interval": r.interval_minutes,
+        pd.DataFrame([{"run": r.id, "created": local_time(r.created_at, zone),
+                       "week": local_time(r.start_at, zone, "%a %d %b %Y"), "interval": r.interval_minutes,
                        "model": r.model, "status": r.status.value} for r in runs]),
         hide_index=True, width="stretch",
     )

@@ -17,7 +17,7 @@ from shiftdesk.services.roster_exports import roster_table
 from shiftdesk.services.roster_jobs import SolveJob
 from store import rosters as roster_store
 from store.org import team_zone
-from views.ui import db, now, page_team, page_user, show_error
+from views.ui import db, local_time, now, page_team, page_user, show_error
 
 JOB_KEY, PLAN_KEY = "roster_job", "roster_plan"
 SHIFT_COLOURS = {"E": "#dbeafe", "D": "#dcfce7", "L": "#fef3c7", "N": "#e0e7ff"}
@@ -188,8 +188,9 @@ with tabs[3]:
                 except UserError as exc:
                     show_error(exc)
 with tabs[4]:
-    st.dataframe(pd.DataFrame([{"version": v.version, "status": v.status.value, "created": v.created_at,
-                                "published": v.published_at, "solver": v.solver_status, "cost": v.objective,
+    st.dataframe(pd.DataFrame([{"version": v.version, "status": v.status.value,
+                                "created": local_time(v.created_at, zone),
+                                "published": local_time(v.published_at, zone), "solver": v.solver_status, "cost": v.objective,
                                 "note": v.note} for v in versions]), hide_index=True, width="stretch")
     if user.can("roster.publish"):
         left, right = st.columns(2)

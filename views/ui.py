@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -93,6 +94,16 @@ def page_team(session: Session) -> int:
 def now() -> datetime:
     """The wall clock for this page run (pages are the edge; services receive `now`)."""
     return utc_now()
+
+
+def local_time(moment: datetime | None, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
+    """A stored (UTC) time as the site's wall-clock text for a table ('' for none): a page that
+    says 'times in Asia/Shanghai' must not list run and version times in UTC."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"{moment.astimezone(ZoneInfo(zone)):{fmt}}"
 
 
 def run_action(user: CurrentUser, flash_key: str, action: Callable[..., object], done: str, *args: object,

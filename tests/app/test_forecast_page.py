@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from store.db import make_engine, make_session_factory
+from store.org import team_zone
 from store.schema import ForecastEvent, ForecastRun, StaffingRequirement
 from tests.conftest import REPO_ROOT
 
@@ -55,3 +59,19 @@ def test_agents_neither_see_nor_open_the_forecast(app_as, demo_db, monkeypatch) 
     direct.session_state["current_user"] = at.session_state["current_user"]
     direct.run()
     assert [e.value for e in direct.error] == ["Your role (agent) may not open this page."]
+
+
+def test_the_runs_table_shows_weeks_and_times_in_the_sites_zone(app_as, demo_db) -> None:
+    """The page says 'times in <zone>': the demo's approved run, stored in UTC (a Shanghai Monday
+    starts at 16:00 UTC on the Sunday), is listed by its local Monday and local creation time."""
+    url, _ = demo_db
+    with make_session_factory(make_engine(url))() as session:
+        run = session.scalars(select(ForecastRun)).one()
+        zone = ZoneInfo(team_zone(session, run.team_id))
+        created = run.created_at.replace(tzinfo=run.created_at.tzinfo or timezone.utc).astimezone(zone)
+        start = run.start_at.replace(tzinfo=run.start_at.tzinfo or timezone.utc).astimezone(zone)
+    at = app_as("manager")
+    at.switch_page("views/forecast.py").run()
+    table = next(d.value for d in at.dataframe if "week" in d.value.columns)
+    assert table["week"].tolist() == [f"{start:%a %d %b %Y}"] and start.strftime("%a") == "Mon"
+    assert table["created"].tolist() == [f"{created:%a %d %b %Y %H:%M}"]

@@ -5,7 +5,8 @@ go back to an earlier version. What the page shows is checked against the databa
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,6 +15,7 @@ from rostering.validate import validate
 from shiftdesk.services import rosters
 from store.db import make_engine, make_session_factory, session_scope
 from store.enums import RosterStatus
+from store.org import team_zone
 from store.rosters import roster_with_assignments, week_versions
 from store.schema import Employee
 from tests.app.conftest import PAGE_NOW
@@ -116,3 +118,17 @@ def test_an_edit_breaking_a_rule_is_refused_on_the_page(open_page, desk) -> None
         draft = next(v for v in week_versions(session, 1, THIS_MONDAY) if v.version == 2)
         cells = {(a.employee_id, a.day, a.shift_type.code) for a in roster_with_assignments(session, draft.id).assignments}
         assert cells == {(a.employee_id, a.day, a.shift_type.code) for a in published}
+
+
+def test_versions_list_their_times_in_the_sites_zone(open_page, desk) -> None:
+    """The page says 'times in <zone>': this week's published demo roster is listed with its
+    creation and publication times on the site's clock, not in UTC."""
+    with session_scope(desk) as session:
+        [current] = week_versions(session, 1, THIS_MONDAY)
+        zone = ZoneInfo(team_zone(session, 1))
+        stamps = [t.replace(tzinfo=t.tzinfo or timezone.utc).astimezone(zone)
+                  for t in (current.created_at, current.published_at)]
+    at = open_page("planner", PAGE)
+    at.date_input[0].set_value(THIS_MONDAY).run()
+    versions = next(d.value for d in at.dataframe if "published" in d.value.columns)
+    assert versions[["created", "published"]].values.tolist() == [[f"{t:%a %d %b %Y %H:%M}" for t in stamps]]

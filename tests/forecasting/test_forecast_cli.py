@@ -65,6 +65,7 @@ def test_open_hours_24x7_forecasts_every_interval(office_history, tmp_path):
                      "--interval", "60", "--out", str(out), "--open-hours", "24x7", "--model", "historic_average")
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out)) == 48
+    assert "open hours: 24x7 as given" in result.output  # how it decided, not the hours twice
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.models import MODELS
-from views.ui import db, local_time, now, page_team, page_user, show_error
+from views.ui import day_axis, db, local_time, now, page_team, page_user, show_error
 from shiftdesk.errors import UserError
 from shiftdesk.services.forecast_events import save_events
 from shiftdesk.services.forecasts import ForecastOutcome, forecast_team, next_week_start, save_forecast
@@ -64,7 +64,7 @@ outcome: ForecastOutcome | None = st.session_state.get(OUTCOME_KEY)
 
 def band_chart(history: pd.DataFrame, forecast: pd.DataFrame) -> alt.LayerChart:
     """History as a grey line, the forecast mean in blue with its 95% and 80% bands."""
-    base = alt.Chart(forecast).encode(x=alt.X("timestamp:T", title=None))
+    base = alt.Chart(forecast).encode(x=alt.X("timestamp:T", title=None, axis=day_axis()))
     band95 = base.mark_area(opacity=0.15).encode(y=alt.Y("lo95:Q", title="tickets per interval"), y2="hi95:Q")
     band80 = base.mark_area(opacity=0.3).encode(y="lo80:Q", y2="hi80:Q")
     mean = base.mark_line().encode(y="mean:Q", tooltip=["timestamp:T", "mean:Q", "lo80:Q", "hi80:Q"])
@@ -110,7 +110,7 @@ else:
         required = local_times(outcome.staffing.required)
         required["end"] = required["timestamp"] + pd.Timedelta(minutes=outcome.interval_minutes)
         heat = alt.Chart(required).mark_rect().encode(
-            x=alt.X("timestamp:T", title=None),
+            x=alt.X("timestamp:T", title=None, axis=day_axis()),
             x2="end:T",
             y=alt.Y("skill:N", title=None),
             color=alt.Color("required:Q", scale=alt.Scale(scheme="blues"), title="agents"),

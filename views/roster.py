@@ -17,7 +17,7 @@ from shiftdesk.services.roster_exports import roster_table
 from shiftdesk.services.roster_jobs import SolveJob
 from store import rosters as roster_store
 from store.org import team_zone
-from views.ui import db, local_time, now, page_team, page_user, show_error
+from views.ui import day_axis, db, local_time, now, page_team, page_user, show_error
 
 JOB_KEY, PLAN_KEY = "roster_job", "roster_plan"
 SHIFT_COLOURS = {"E": "#dbeafe", "D": "#dcfce7", "L": "#fef3c7", "N": "#e0e7ff"}
@@ -151,7 +151,7 @@ with tabs[1]:
     shown = frame[frame["skill"] == skill].assign(timestamp=lambda f: f["timestamp"].dt.tz_localize(None))
     long = shown.melt(["timestamp", "skill"], ["required", "covered"], var_name="series", value_name="agents")
     st.altair_chart(alt.Chart(long).mark_line(interpolate="step-after").encode(
-        x=alt.X("timestamp:T", title=None), y=alt.Y("agents:Q"), color="series:N",
+        x=alt.X("timestamp:T", title=None, axis=day_axis()), y=alt.Y("agents:Q"), color="series:N",
         tooltip=["timestamp:T", "series:N", "agents:Q"]).properties(height=300), use_container_width=True)
     st.dataframe(pd.DataFrame(coverage).rename(columns=str), hide_index=True, width="stretch")
 with tabs[2]:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -94,6 +95,12 @@ def page_team(session: Session) -> int:
 def now() -> datetime:
     """The wall clock for this page run (pages are the edge; services receive `now`)."""
     return utc_now()
+
+
+def day_axis() -> alt.Axis:
+    """A time axis labelled once a day as 'Mon 14': Vega's default mixes 'Mon 14', '12 PM' and,
+    on Sundays, 'Dec 20' along one axis."""
+    return alt.Axis(format="%a %d", tickCount={"interval": "day", "step": 1}, labelOverlap=True)
 
 
 def local_time(moment: datetime | None, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:

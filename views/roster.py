@@ -190,8 +190,9 @@ with tabs[3]:
 with tabs[4]:
     st.dataframe(pd.DataFrame([{"version": v.version, "status": v.status.value,
                                 "created": local_time(v.created_at, zone),
-                                "published": local_time(v.published_at, zone), "solver": v.solver_status, "cost": v.objective,
-                                "note": v.note} for v in versions]), hide_index=True, width="stretch")
+                                "published": local_time(v.published_at, zone), "solver": v.solver_status,
+                                "cost": v.objective, "note": v.note} for v in versions]),
+                 hide_index=True, width="stretch")
     if user.can("roster.publish"):
         left, right = st.columns(2)
         if row.status.value == "draft" and left.button("Publish this version", type="primary"):

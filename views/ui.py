@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +25,8 @@ from store.db import make_engine, make_session_factory, session_scope
 from store.org import first_team_id
 from tickets.sla import ClockState
 
-if TYPE_CHECKING:  # the styler module loads jinja2; only the desk pages style a table
+if TYPE_CHECKING:  # heavy modules some pages need: the styler loads jinja2 (desk pages), altair (charts)
+    import altair as alt
     from pandas.io.formats.style import Styler
 
 USER_KEY = "current_user"
@@ -100,6 +100,8 @@ def now() -> datetime:
 def day_axis() -> alt.Axis:
     """A time axis labelled once a day as 'Mon 14': Vega's default mixes 'Mon 14', '12 PM' and,
     on Sundays, 'Dec 20' along one axis."""
+    import altair as alt  # only the chart pages pay for loading it
+
     return alt.Axis(format="%a %d", tickCount={"interval": "day", "step": 1}, labelOverlap=True)
 
 

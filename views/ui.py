@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -106,13 +106,9 @@ def day_axis() -> alt.Axis:
 
 
 def local_time(moment: datetime | None, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
-    """A stored (UTC) time as the site's wall-clock text for a table ('' for none): a page that
-    says 'times in Asia/Shanghai' must not list run and version times in UTC."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return f"{moment.astimezone(ZoneInfo(zone)):{fmt}}"
+    """A stored time (aware UTC, `store.types.UTCDateTime`) as the site's wall-clock text for a
+    table ('' for none): a page that says 'times in Asia/Shanghai' must not list times in UTC."""
+    return "" if moment is None else f"{moment.astimezone(ZoneInfo(zone)):{fmt}}"
 
 
 def run_action(user: CurrentUser, flash_key: str, action: Callable[..., object], done: str, *args: object,

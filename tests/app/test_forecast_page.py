@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,8 +67,7 @@ def test_the_runs_table_shows_weeks_and_times_in_the_sites_zone(app_as, demo_db)
     with make_session_factory(make_engine(url))() as session:
         run = session.scalars(select(ForecastRun)).one()
         zone = ZoneInfo(team_zone(session, run.team_id))
-        created = run.created_at.replace(tzinfo=run.created_at.tzinfo or timezone.utc).astimezone(zone)
-        start = run.start_at.replace(tzinfo=run.start_at.tzinfo or timezone.utc).astimezone(zone)
+        created, start = run.created_at.astimezone(zone), run.start_at.astimezone(zone)  # stored aware UTC
     at = app_as("manager")
     at.switch_page("views/forecast.py").run()
     table = next(d.value for d in at.dataframe if "week" in d.value.columns)

@@ -5,7 +5,7 @@ go back to an earlier version. What the page shows is checked against the databa
 from __future__ import annotations
 
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,8 +126,7 @@ def test_versions_list_their_times_in_the_sites_zone(open_page, desk) -> None:
     with session_scope(desk) as session:
         [current] = week_versions(session, 1, THIS_MONDAY)
         zone = ZoneInfo(team_zone(session, 1))
-        stamps = [t.replace(tzinfo=t.tzinfo or timezone.utc).astimezone(zone)
-                  for t in (current.created_at, current.published_at)]
+        stamps = [t.astimezone(zone) for t in (current.created_at, current.published_at)]  # stored aware UTC
     at = open_page("planner", PAGE)
     at.date_input[0].set_value(THIS_MONDAY).run()
     versions = next(d.value for d in at.dataframe if "published" in d.value.columns)

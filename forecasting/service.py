@@ -18,7 +18,7 @@ from forecasting.backtest import BacktestResult, Progress, backtest
 from forecasting.calendar import DayCalendar
 from forecasting.errors import ForecastError
 from forecasting.grid import check_interval, horizon_end, interval_range, local_dates
-from forecasting.history import History, aggregate, fill_open_intervals, queue_series
+from forecasting.history import History, aggregate, drop_unfinished_edge_days, fill_open_intervals, queue_series
 from forecasting.models import AUTO_DEFAULT, MODELS, AutoModel, ForecastModel, auto_candidates
 from forecasting.models.baselines import HistoricAverage, SeasonalNaive
 from forecasting.open_hours import OpenHours, infer_open_hours, parse_open_hours
@@ -126,9 +126,12 @@ def _forecast_queue(
 ) -> _QueueRun:
     calendar, holiday_note = calendar.confirmed_by(y)
     hours = _decide_open_hours(y, open_hours_spec, interval_min, calendar)
-    y = fill_open_intervals(y, hours, calendar)
-    if start < y.index[-1] + pd.Timedelta(minutes=interval_min):
-        raise ForecastError(f"start {start:%Y-%m-%d %H:%M} is inside the history (it ends {y.index[-1]:%Y-%m-%d %H:%M})")
+    last_row = y.index[-1]
+    if start < last_row + pd.Timedelta(minutes=interval_min):
+        raise ForecastError(f"start {start:%Y-%m-%d %H:%M} is inside the history (its last {interval_min}-minute "
+                            f"interval starts {last_row:%Y-%m-%d %H:%M})")
+    y, edge_notes = drop_unfinished_edge_days(y, hours, calendar)
+    y = fill_open_intervals(y, hours, calendar, until=start)
     future = interval_range(start, horizon_end(start, horizon_days), interval_min)
     days = pd.DatetimeIndex(local_dates(future).unique())
     weekday_of = pd.Series(calendar.effective_weekdays(days), index=days)
@@ -138,7 +141,7 @@ def _forecast_queue(
     candidates = auto_candidates(calendar) if auto else [
         SeasonalNaive(calendar), HistoricAverage(calendar), *([] if model in ("seasonal_naive", "historic_average") else [MODELS[model](calendar)])
     ]
-    notes: list[str] = [note for note in (holiday_note, calendar.holiday_decisions(days)) if note]
+    notes: list[str] = [note for note in (holiday_note, calendar.holiday_decisions(days)) if note] + edge_notes
     history_weeks = (local_dates(y.index)[-1] - local_dates(y.index)[0]).days // 7
     weeks = min(weeks, history_weeks - 2)
     if weeks >= 1:

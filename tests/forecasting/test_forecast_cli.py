@@ -112,3 +112,55 @@ def test_us_bank_slice_at_30_minutes(tmp_path):
     assert frame["timestamp"].iloc[0] == pd.Timestamp("2003-09-29 07:00")
     daily = frame.groupby(frame["timestamp"].dt.date)["mean"].sum()
     assert daily.between(25_000, 45_000).all()  # the series runs about 32,500 calls a day
+
+
+def _forecast(history: Path, out: Path, start: str, *extra: str) -> tuple[pd.DataFrame, str]:
+    result = run_cli("--history", str(history), "--start", start, "--horizon-days", "7", "--interval", "60",
+                     "--out", str(out), "--zone", "Asia/Shanghai", *extra)
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(out), result.output
+
+
+def test_a_history_cut_at_noon_forecasts_as_if_cut_at_midnight(tmp_path):
+    """An export taken at noon ends half way through the desk's day: that day is left out, not read as a
+    quiet one (zero-filled to closing time it pulled the level down), and a forecast may start at noon."""
+    y = weekly_pattern_series(weeks=5, start="2024-03-04", interval_min=15, open_hours=(8, 18), weekdays=(0, 1, 2, 3, 4))
+    noon, midnight = tmp_path / "noon.csv", tmp_path / "midnight.csv"
+    write_csv(noon, y[y.index < pd.Timestamp("2024-04-03 12:00", tz="UTC")])
+    write_csv(midnight, y[y.index < pd.Timestamp("2024-04-03 00:00", tz="UTC")])
+
+    from_noon, said = _forecast(noon, tmp_path / "a.csv", "2024-04-08 00:00")
+    from_midnight, _ = _forecast(midnight, tmp_path / "b.csv", "2024-04-08 00:00")
+    pd.testing.assert_frame_equal(from_noon, from_midnight)
+    assert "the history's last day, Wed 03 Apr 2024, ends at 12:00 while the desk is open: left out as unfinished" in said
+
+    late_start, next_day = tmp_path / "late.csv", tmp_path / "next.csv"
+    write_csv(late_start, y[(y.index >= pd.Timestamp("2024-03-04 12:00", tz="UTC")) & (y.index < pd.Timestamp("2024-04-03", tz="UTC"))])
+    write_csv(next_day, y[(y.index >= pd.Timestamp("2024-03-05", tz="UTC")) & (y.index < pd.Timestamp("2024-04-03", tz="UTC"))])
+    from_late_start, said = _forecast(late_start, tmp_path / "e.csv", "2024-04-08 00:00")
+    pd.testing.assert_frame_equal(from_late_start, _forecast(next_day, tmp_path / "f.csv", "2024-04-08 00:00")[0])
+    assert "the history's first day, Mon 04 Mar 2024, starts at 12:00 while the desk is open" in said
+
+    rest_of_today, _ = _forecast(noon, tmp_path / "c.csv", "2024-04-03 12:00")
+    assert rest_of_today["timestamp"].iloc[0] == "2024-04-03 12:00:00"
+    with pytest.raises(UserError, match="inside the history .its last 60-minute interval starts 2024-04-03 11:00"):
+        run_cli("--history", str(noon), "--start", "2024-04-03 11:00", "--out", str(tmp_path / "d.csv"),
+                "--zone", "Asia/Shanghai")
+
+
+def test_a_quiet_last_hour_of_a_sparse_file_keeps_its_day(tmp_path):
+    """A file with rows only where calls came may end a day early on a quiet desk: that day stays
+    in (what it lacks usually gets fewer than five calls), so the file forecasts as its dense twin."""
+    y = weekly_pattern_series(weeks=5, start="2024-03-04", interval_min=15, open_hours=(8, 18),
+                              weekdays=(0, 1, 2, 3, 4), seed=3, scale=0.4)
+    y = y[y.index < pd.Timestamp("2024-04-05 00:00", tz="UTC")]
+    sparse, dense = tmp_path / "sparse.csv", tmp_path / "dense.csv"
+    write_csv(sparse, y[y > 0])
+    write_csv(dense, y)
+    assert y[y > 0].index[-1] < pd.Timestamp("2024-04-04 17:00", tz="UTC")  # the quiet tail this test is about
+
+    hours = ("--open-hours", "Mon-Fri 08:00-18:00")
+    from_sparse, said = _forecast(sparse, tmp_path / "a.csv", "2024-04-08 00:00", *hours)
+    from_dense, _ = _forecast(dense, tmp_path / "b.csv", "2024-04-08 00:00", *hours)
+    assert "unfinished" not in said
+    pd.testing.assert_frame_equal(from_sparse, from_dense)

@@ -233,7 +233,7 @@ def queue_series(frame: pd.DataFrame, queue: str) -> pd.Series:
 
 # An open spell with no rows at either end of the history, in which the same weekday
 # usually gets at least this many arrivals, is where the export was cut, not a quiet
-# spell (a quiet one this long happens by chance about one time in 150, as Poisson(5) = 0).
+# spell (Poisson arrivals at a mean of 5 leave such a spell empty about one time in 150).
 UNFINISHED_ARRIVALS = 5.0
 UNFINISHED_LOOKBACK = 4  # same-weekday days that say what a spell usually gets
 
@@ -243,13 +243,13 @@ def drop_unfinished_edge_days(y: pd.Series, open_hours: OpenHours, calendar: Day
 
     A file exported at noon ends half way through its last open day. Zero-filled
     to closing time (`fill_open_intervals`), that day would read as half a day's
-    demand, and the last days weigh most in every level: the Israeli history cut at
-    noon on 24 Nov 1999 forecast the week from the 28th 5% below the history
+    demand, and the last days weigh most in every level: the Israeli history cut
+    at noon on 24 Nov 1999 forecast the week from the 28th 5% below the history
     with all of the 24th (9,470 calls against 9,989); left out, it forecasts as
-    the history cut at that midnight. A day counts as unfinished when the open intervals beyond its
-    first or last row usually get `UNFINISHED_ARRIVALS` or more on the same
-    weekday, so a quiet last hour of a sparse file (rows only where calls came)
-    does not cost a whole day.
+    the history cut at that midnight. A day counts as unfinished when the open
+    intervals beyond its first or last row usually get `UNFINISHED_ARRIVALS` or
+    more on the same weekday, so a quiet last hour of a sparse file (rows only
+    where calls came) does not cost a whole day.
     """
     notes: list[str] = []
     for edge in ("last", "first"):
@@ -269,8 +269,8 @@ def drop_unfinished_edge_days(y: pd.Series, open_hours: OpenHours, calendar: Day
         others = others[-UNFINISHED_LOOKBACK:] if edge == "last" else others[:UNFINISHED_LOOKBACK]
         if others.empty:
             continue
-        wanted = set(slot_of_day(missing, open_hours.interval_min).tolist())
-        near = y[local_dates(y.index).isin(others) & np.isin(slot_of_day(y.index, open_hours.interval_min), list(wanted))]
+        wanted = slot_of_day(missing, open_hours.interval_min)
+        near = y[local_dates(y.index).isin(others) & np.isin(slot_of_day(y.index, open_hours.interval_min), wanted)]
         usual = float(near.sum()) / len(others)
         if usual < UNFINISHED_ARRIVALS:
             continue

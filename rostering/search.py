@@ -626,8 +626,8 @@ class Search:
         (`_people_for_day`); over a fortnight it does both: on rosters of
         120 people a fortnight of some related people drawn at random
         rarely held anyone who could take the open shift it was centred on
-        (`roster_replicated.py`: all four copied instances ended lower,
-        Instance12 x 2 on average 8,883 against 9,321)."""
+        (`roster_replicated.py`, three seeds: all four copied instances ended
+        lower on average, Instance12 x 2 at 8,883 against 9,321)."""
         n_emp, n_days = len(employees), self.problem.num_days
         if kind == "weekdays":
             return self._weekdays(rng, cells, employees)

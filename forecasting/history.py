@@ -257,20 +257,17 @@ def drop_unfinished_edge_days(y: pd.Series, open_hours: OpenHours, calendar: Day
         if days.nunique() < 2:
             break
         day = days[-1] if edge == "last" else days[0]
-        zone = str(y.index.tz)
-        slots = interval_range(local_midnight(day, zone), local_midnight(day + pd.Timedelta(days=1), zone), open_hours.interval_min)
-        weekday = calendar.effective_weekdays(pd.DatetimeIndex([day]))[0]
-        slots = slots[open_hours.is_open(slots, np.full(len(slots), weekday))]
+        slots = open_intervals(pd.DatetimeIndex([day]), str(y.index.tz), open_hours, calendar)
         missing = slots[slots > y.index[-1]] if edge == "last" else slots[slots < y.index[0]]
         if missing.empty:
             continue
         others = pd.DatetimeIndex(days.unique()).drop(day)
-        others = others[calendar.effective_weekdays(others) == weekday]
+        others = others[calendar.effective_weekdays(others) == calendar.effective_weekdays(pd.DatetimeIndex([day]))[0]]
         others = others[-UNFINISHED_LOOKBACK:] if edge == "last" else others[:UNFINISHED_LOOKBACK]
         if others.empty:
             continue
         wanted = slot_of_day(missing, open_hours.interval_min)
-        near = y[local_dates(y.index).isin(others) & np.isin(slot_of_day(y.index, open_hours.interval_min), wanted)]
+        near = y[days.isin(others) & np.isin(slot_of_day(y.index, open_hours.interval_min), wanted)]
         usual = float(near.sum()) / len(others)
         if usual < UNFINISHED_ARRIVALS:
             continue
@@ -290,16 +287,18 @@ def fill_open_intervals(y: pd.Series, open_hours: OpenHours, calendar: DayCalend
     day that has rows, an open interval without a row had no arrivals (a day
     cut short by the export is not one of those: `drop_unfinished_edge_days`).
     """
-    zone = str(y.index.tz)
-    days = pd.DatetimeIndex(local_dates(y.index).unique())
+    grid = open_intervals(pd.DatetimeIndex(local_dates(y.index).unique()), str(y.index.tz), open_hours, calendar)
+    if until is not None:
+        grid = grid[grid < until]
+    return y.reindex(grid.union(y.index), fill_value=0.0)
+
+
+def open_intervals(days: pd.DatetimeIndex, zone: str, open_hours: OpenHours, calendar: DayCalendar) -> pd.DatetimeIndex:
+    """The open intervals of the local `days` (naive midnights) in `zone`, each day by its effective weekday."""
     grids = [interval_range(local_midnight(d, zone), local_midnight(d + pd.Timedelta(days=1), zone), open_hours.interval_min) for d in days]
     grid = grids[0].append(grids[1:]) if grids else pd.DatetimeIndex([], tz=zone)
     weekdays = pd.Series(calendar.effective_weekdays(days), index=days).loc[local_dates(grid)].to_numpy()
-    keep = open_hours.is_open(grid, weekdays)
-    if until is not None:
-        keep &= grid < until
-    grid = grid[keep].union(y.index)
-    return y.reindex(grid, fill_value=0.0)
+    return grid[open_hours.is_open(grid, weekdays)]
 
 
 def arrivals_from_tickets(

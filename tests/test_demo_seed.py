@@ -12,9 +12,12 @@ from sqlalchemy import Engine, func, select
 
 
 import shiftdesk.demo.seed as seed_module
-from shiftdesk.auth import authenticate
+from shiftdesk.auth import as_current_user, authenticate
+from shiftdesk.demo.requests import seed_requests
 from shiftdesk.demo.seed import seed_demo
+from shiftdesk.services import shift_requests
 from store.db import make_engine, make_session_factory, session_scope
+from store.enums import RequestKind, RequestStatus
 from store.schema import Base, Employee, OnCallStandby, Queue, ShiftType, Site, Team, Ticket, User
 from tickets.desk_view import local_today, sla_report
 from tests.conftest import FIXED_NOW, fresh_database_url
@@ -152,3 +155,24 @@ def test_login_accepts_the_printed_password_and_refuses_a_wrong_one(demo_db) -> 
         assert stored.last_login_at == FIXED_NOW
 
 
+def test_demo_manager_finds_a_time_off_and_an_accepted_swap_waiting(demo_db) -> None:
+    """Seeded through the request service on this week's roster, a day or more ahead (FIXED_NOW is a
+    Thursday); the demo logins' own agents file none; from Sunday on no day is left and none is filed."""
+    url, report = demo_db
+    with session_scope(make_session_factory(make_engine(url))) as session:
+        manager = as_current_user(session.scalars(select(User).where(User.login == "manager")).one())
+        waiting = shift_requests.inbox(session, manager)
+        assert sorted((r.kind, r.status) for r in waiting) == [
+            (RequestKind.SWAP, RequestStatus.ACCEPTED), (RequestKind.TIME_OFF, RequestStatus.PROPOSED)]
+        assert report.counts["requests waiting for approval"] == 2
+        logins = {u.employee_id for u in session.scalars(select(User)) if u.login in ("agent", "agent2")}
+        assert all(r.requester_id not in logins and r.counterpart_id not in logins for r in waiting)
+        assert all(r.starts_at - FIXED_NOW >= timedelta(hours=24) and r.review_line for r in waiting)
+        swap = next(r for r in waiting if r.kind is RequestKind.SWAP)
+        assert swap.review_ok and swap.counterpart_id is not None and swap.day == swap.other_day
+
+        employees = session.scalars(select(Employee).order_by(Employee.id)).all()
+        sunday_noon = FIXED_NOW + timedelta(days=3, hours=2)
+        today = local_today(session, employees[0].team_id, FIXED_NOW)
+        monday = today - timedelta(days=today.weekday())
+        assert seed_requests(session, list(employees), monday, sunday_noon) == []

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shiftdesk.auth import generate_password, hash_password
 from shiftdesk.demo import desk
 from shiftdesk.demo.history import generate_tickets, promotion_day
+from shiftdesk.demo.requests import seed_requests
 from shiftdesk.demo.roster import rotation_roster
 from shiftdesk.services.forecasts import forecast_team, save_forecast
 from shiftdesk.demo.sla import seed_sla_tiers, seed_ticket_sla
@@ -134,12 +135,14 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
     outcome = forecast_team(session, team.id, week_start, now, horizon_days=14, interval_minutes=60,
                             model="historic_average", time_limit_s=30)
     save_forecast(session, None, team.id, outcome, now, approve=True)
+    waiting = seed_requests(session, employees, week_start, now)
 
     counts = {
         "employees": len(employees),
         "queues": len(queues),
         "tickets": len(rows),
         "open tickets": sum(1 for r in rows if r["status"] in ("new", "open", "pending")),
+        "requests waiting for approval": len(waiting),
     }
     return SeedReport(True, "demo desk seeded", logins, counts)
 

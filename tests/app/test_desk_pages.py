@@ -149,6 +149,7 @@ def test_the_sla_report_is_refused_without_sla_view(app_as, login, demo_db, monk
 def test_the_inbox_lists_newest_first_and_marks_read(open_page, database) -> None:
     with database() as session:
         agent = _user(session, "agent")
+        agent_id = agent.id
         for minutes in (1, 2):
             session.add(Notification(
                 idempotency_key=f"test-{minutes}", channel="in_app", recipient=str(agent.id),
@@ -167,7 +168,8 @@ def test_the_inbox_lists_newest_first_and_marks_read(open_page, database) -> Non
         "SLA warning: ticket #2", "**SLA warning: ticket #1**"]
     at.button(key="read_all").click().run()
     with database() as session:
-        assert session.scalar(select(func.count()).where(Notification.read_at.is_(None))) == 0
+        assert session.scalar(select(func.count()).where(Notification.recipient_user_id == agent_id,
+                                                          Notification.read_at.is_(None))) == 0
 
 
 def test_the_web_form_creates_a_ticket(open_page, database) -> None:

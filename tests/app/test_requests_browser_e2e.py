@@ -26,6 +26,7 @@ from store.schema import ShiftRequest, User
 from tests.app import browser
 from tests.app.browser import CHROMIUM, CHROMIUM_ARGS, choose, screenshot, sign_in, streamlit_server
 from tests.app.conftest import PAGE_NOW
+from views.request_text import KINDS, describe
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shiftdesk-screenshots")
@@ -89,8 +90,9 @@ def test_agent_proposes_a_swap_and_the_manager_approves_it(demo_db, pinned_clock
         screenshot(agent, "my-shifts-swap-checked")
         agent.get_by_role("button", name="Send to Wang Wei").click()
         expect(agent.get_by_text("sent: waiting for Wang Wei to accept")).to_be_visible(timeout=30_000)
-        with factory() as session:
-            request = session.scalars(select(ShiftRequest)).one()
+        with factory() as session:  # hers, beside the two the demo desk was seeded with
+            request = session.scalars(select(ShiftRequest).where(ShiftRequest.requester_id == ids["agent"])).one()
+            pick = f"#{request.id} · {KINDS[request.kind]} · {describe(request, tz)}"
 
         colleague = chromium.new_page(viewport={"width": 1400, "height": 1800})
         sign_in(colleague, base, "agent2", passwords["agent2"])
@@ -102,6 +104,7 @@ def test_agent_proposes_a_swap_and_the_manager_approves_it(demo_db, pinned_clock
         sign_in(manager, base, "manager", passwords["manager"])
         _open(manager, "Approvals")
         expect(manager.get_by_role("heading", name="One request")).to_be_visible(timeout=30_000)
+        choose(manager, "Request", pick)
         expect(manager.get_by_role("button", name=f"Approve #{request.id}")).to_be_enabled(timeout=30_000)
         screenshot(manager, "approvals-inbox")
         manager.get_by_role("button", name=f"Approve #{request.id}").click()

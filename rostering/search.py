@@ -463,9 +463,10 @@ class Search:
         costs as much to build as to solve. On a planted 364-day,
         150-person, 32-type file, where one round takes about a minute on 2
         cores, the sweeps gained about three times as much per second as
-        the neighbourhoods after them, and 60 s runs ended 9-11% lower (two
-        seeds; a generated file of that size without a plant, 4-8% lower in
-        three); on a 364-day, 100-person, 16-type one, whose round takes
+        the neighbourhoods after them, and 60 s runs ended 5% lower on
+        average (four seeds, three of them lower; a generated file of that
+        size without a plant, 4-8% lower in three of three); on a 364-day,
+        100-person, 16-type one, whose round takes
         about as long as the cap, four seeds were the same within their
         wide spread. On a week of a 1,000-agent desk (`roster_scale.py`) the
         neighbourhoods did as well as the sweeps there, and a whole first

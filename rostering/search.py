@@ -466,12 +466,11 @@ class Search:
         the neighbourhoods after them, and 60 s runs ended 5% lower on
         average (four seeds, three of them lower; a generated file of that
         size without a plant, 4-8% lower in three of three); on a 364-day,
-        100-person, 16-type one, whose round takes
-        about as long as the cap, four seeds were the same within their
-        wide spread. On a week of a 1,000-agent desk (`roster_scale.py`) the
-        neighbourhoods did as well as the sweeps there, and a whole first
-        round ended higher (two seeds, +4% and +19%), so short horizons
-        keep the cap."""
+        100-person, 16-type one, whose round takes about as long as the
+        cap, four seeds were the same within their wide spread. On a week
+        of a 1,000-agent desk (`roster_scale.py`) the neighbourhoods did as
+        well as the sweeps there, and a whole first round ended higher (two
+        seeds, +4% and +19%), so short horizons keep the cap."""
         if self.incumbent is None:
             return
         employees = list(self.cal.employee_ids)

@@ -75,6 +75,11 @@ def plant(text: str, roster: Roster, seed: int) -> str:
     sections["SECTION_SHIFT_ON_REQUESTS"] = on
     sections["SECTION_SHIFT_OFF_REQUESTS"] = off
     sections["SECTION_COVER"] = [f"{d},{s},{count[(d, s)]},100,1" for d in range(days) for s in shifts]
+    return write_sections(sections)
+
+
+def write_sections(sections: dict[str, list[str]]) -> str:
+    """An instance file from its sections (name -> records, in file order), as `read_sections` reads it."""
     return "".join(f"{name}\n" + "".join(f"{line}\n" for line in lines) + "\n"
                    for name, lines in sections.items())
 

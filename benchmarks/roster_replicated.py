@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.roster_instances import BEST_KNOWN  # noqa: E402
-from rostering.curtois import load_instance  # noqa: E402
+from benchmarks.roster_planted import write_sections  # noqa: E402
+from rostering.curtois import load_instance, read_sections  # noqa: E402
 from rostering.search import model_cells  # noqa: E402
 from rostering.solve import DEFAULT_WORKERS, solve  # noqa: E402
 from rostering.validate import validate  # noqa: E402
@@ -39,21 +40,14 @@ PER_EMPLOYEE = ("SECTION_STAFF", "SECTION_DAYS_OFF", "SECTION_SHIFT_ON_REQUESTS"
 def replicate(text: str, copies: int) -> str:
     """The instance `text` with every employee record copied `copies` times
     (ids suffixed `~1`, `~2`, ...) and every cover requirement multiplied."""
-    out: list[str] = []
-    section = ""
-    for line in text.replace("\r", "").split("\n"):
-        row = line.strip()
-        if row.startswith("SECTION_"):
-            section = row
-        elif row and not row.startswith("#") and section in PER_EMPLOYEE:
-            first, _, rest = row.partition(",")
-            out.extend(f"{first}~{k},{rest}" for k in range(1, copies + 1))
-            continue
-        elif row and not row.startswith("#") and section == "SECTION_COVER":
-            day, shift, need, *weights = row.split(",")
-            line = ",".join([day, shift, str(int(need) * copies), *weights])
-        out.append(line)
-    return "\n".join(out)
+    sections = {name: [line.fields for line in lines]
+                for name, lines in read_sections(Path("replicated"), text).items()}
+    for name in PER_EMPLOYEE:
+        if name in sections:
+            sections[name] = [[f"{e}~{k}", *rest] for e, *rest in sections[name] for k in range(1, copies + 1)]
+    sections["SECTION_COVER"] = [[day, shift, str(int(need) * copies), *weights]
+                                 for day, shift, need, *weights in sections["SECTION_COVER"]]
+    return write_sections({name: [",".join(fields) for fields in rows] for name, rows in sections.items()})
 
 
 def main(argv: list[str] | None = None) -> int:

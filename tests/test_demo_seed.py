@@ -175,4 +175,4 @@ def test_demo_manager_finds_a_time_off_and_an_accepted_swap_waiting(demo_db) -> 
         sunday_noon = FIXED_NOW + timedelta(days=3, hours=2)
         today = local_today(session, employees[0].team_id, FIXED_NOW)
         monday = today - timedelta(days=today.weekday())
-        assert seed_requests(session, list(employees), monday, sunday_noon) == []
+        assert seed_requests(session, employees[0].team_id, list(employees), monday, sunday_noon) == []

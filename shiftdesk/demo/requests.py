@@ -22,8 +22,9 @@ from shiftdesk.auth import CurrentUser, as_current_user, generate_password, hash
 from shiftdesk.demo import desk
 from shiftdesk.errors import UserError
 from shiftdesk.services import shift_requests
+from store import rosters as roster_store
 from store.enums import Role
-from store.schema import Employee, Roster, RosterAssignment, ShiftRequest, User
+from store.schema import Employee, RosterAssignment, ShiftRequest, User
 
 # Agents with a demo login stay out of the seeded requests (see the module doc).
 _LOGIN_AGENTS = frozenset(index for *_, index in desk.DEMO_USERS if index is not None)
@@ -31,15 +32,13 @@ TIME_OFF_REASON = "Family appointment"
 CUTOFF_MARGIN = timedelta(hours=24)  # beyond the default 12 h cut-off, so a request stays valid a while
 
 
-def seed_requests(session: Session, employees: list[Employee], monday: date, now: datetime) -> list[ShiftRequest]:
-    """File a time-off request and an accepted swap on the week of `monday` (published); returns
-    those filed. `employees` in the demo's agent order (`desk.DEMO_USERS` indexes it)."""
+def seed_requests(session: Session, team_id: int, employees: list[Employee], monday: date,
+                  now: datetime) -> list[ShiftRequest]:
+    """File a time-off request and an accepted swap on the team's published week of `monday`;
+    returns those filed. `employees` in the demo's agent order (`desk.DEMO_USERS` indexes it)."""
     zone = ZoneInfo(desk.SITE_ZONE)
     with_login = {employees[i].id for i in _LOGIN_AGENTS}
-    week = session.scalars(
-        select(RosterAssignment).join(RosterAssignment.roster)
-        .where(Roster.team_id == employees[0].team_id, Roster.week_start == monday, Roster.status == "published")
-    ).all()
+    week = roster_store.published_between(session, team_id, monday, monday + timedelta(days=6))
     later = [a for a in week if a.employee_id not in with_login
              and datetime.combine(a.day, a.shift_type.start_local, tzinfo=zone) >= now + CUTOFF_MARGIN]
     filed: list[ShiftRequest] = []

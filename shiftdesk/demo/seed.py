@@ -135,7 +135,7 @@ def seed_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED, rese
     outcome = forecast_team(session, team.id, week_start, now, horizon_days=14, interval_minutes=60,
                             model="historic_average", time_limit_s=30)
     save_forecast(session, None, team.id, outcome, now, approve=True)
-    waiting = seed_requests(session, employees, week_start, now)
+    waiting = seed_requests(session, team.id, employees, week_start, now)
 
     counts = {
         "employees": len(employees),

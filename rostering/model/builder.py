@@ -158,15 +158,17 @@ class RosterModel:
         """Hint a complete solution from `roster`: every x (1 where assigned)
         and every auxiliary variable computed from them, so CP-SAT starts
         from that roster at once instead of repairing a partial hint."""
-        m = self.model
-        m.clear_hints()
+        self.model.clear_hints()
         cells = roster.by_cell  # kept with the roster: a sub-model looks up only its own cells
         values: dict[int, int] = {}
         for (e, d, s, k), v in self.vars.x.items():
             a = cells.get((e, d))
             values[v.index] = int(a is not None and a.shift == s and a.skill == k)
-            m.add_hint(v, values[v.index])
         val = lambda var: values[var.index]  # noqa: E731
         for var, value in self.vars.derived:
             values[var.index] = value(val)
-            m.add_hint(var, values[var.index])
+        # in two bulk appends: one `add_hint` per variable took a fifth of a
+        # sub-model's build (every index here is a variable's, never negated)
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(values.keys())
+        hint.values.extend(values.values())

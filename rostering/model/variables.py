@@ -75,8 +75,10 @@ class RosterVars:
             for key in ((a.day, a.shift, a.skill), (a.day, a.shift, None)):
                 self._const_slots[key] = self._const_slots.get(key, 0) + step
 
+        # names help read a dumped whole model; a sub-model's thousands of
+        # f-strings cost the search time on every neighbourhood
         n_cells = sum(len(days) for days in self.free_days.values()) * len(cal.shift_ids)
-        name_vars = n_cells <= 200_000
+        name_vars = free is None and n_cells <= 200_000
         for e in self.active:
             days = self.free_days[e]
             for s in cal.shift_ids:

@@ -290,8 +290,10 @@ class ShiftRequest(Base):
     `requester` gives (swap, give-away), takes (overtime) or is off (time off);
     `counterpart` is the colleague who takes the shift or swaps theirs on
     `other_day` (an open shift has no requester until someone volunteers, who
-    becomes the counterpart). `starts_at` is when the request's first shift
-    starts: the cut-off counts back from it and the request expires at it.
+    becomes the counterpart); `other_shift_type` is the shift the counterpart
+    held there when the swap was proposed, so the request reads as agreed.
+    `starts_at` is when the request's first shift starts: the cut-off counts
+    back from it and the request expires at it.
     `review_ok`/`review_line` keep the last check for the inbox.
     """
 
@@ -313,6 +315,7 @@ class ShiftRequest(Base):
     shift_type_id: Mapped[int | None] = mapped_column(ForeignKey("shift_types.id"))
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id"))
     other_day: Mapped[date | None] = mapped_column(Date)
+    other_shift_type_id: Mapped[int | None] = mapped_column(ForeignKey("shift_types.id"))
     period_start: Mapped[datetime | None]
     period_end: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -330,7 +333,8 @@ class ShiftRequest(Base):
 
     requester: Mapped[Employee | None] = relationship(foreign_keys=[requester_id])
     counterpart: Mapped[Employee | None] = relationship(foreign_keys=[counterpart_id])
-    shift_type: Mapped[ShiftType | None] = relationship()
+    shift_type: Mapped[ShiftType | None] = relationship(foreign_keys=[shift_type_id])
+    other_shift_type: Mapped[ShiftType | None] = relationship(foreign_keys=[other_shift_type_id])
     skill: Mapped[Skill | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestEvent.id"

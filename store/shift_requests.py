@@ -46,7 +46,8 @@ def requests_where(session: Session, *conditions: object, limit: int = 200) -> l
     return list(session.scalars(
         select(ShiftRequest).where(*conditions)  # type: ignore[arg-type]
         .options(selectinload(ShiftRequest.requester), selectinload(ShiftRequest.counterpart),
-                 selectinload(ShiftRequest.shift_type), selectinload(ShiftRequest.skill))
+                 selectinload(ShiftRequest.shift_type), selectinload(ShiftRequest.other_shift_type),
+                 selectinload(ShiftRequest.skill))
         .order_by(ShiftRequest.created_at.desc(), ShiftRequest.id.desc()).limit(limit)
     ))
 

@@ -31,13 +31,16 @@ KINDS = {RequestKind.SWAP: "Swap", RequestKind.GIVE_AWAY: "Give-away", RequestKi
 
 
 def describe(request: ShiftRequest, zone: ZoneInfo) -> str:
-    """One line: who changes what, e.g. "Li Na Fri 27 Nov ⇄ Wang Wei Sat 28 Nov"."""
+    """One line: who changes what, e.g. "Li Na E Fri 27 Nov ⇄ Wang Wei L Sat 28 Nov"."""
     requester = request.requester.name if request.requester else "planner"
     counterpart = request.counterpart.name if request.counterpart else None
     shift = request.shift_type.code if request.shift_type else ""
     day = f"{request.day:%a %d %b}" if request.day else ""
     if request.kind is RequestKind.SWAP:
-        return f"{requester} {day} ⇄ {counterpart} {request.other_day:%a %d %b}"
+        # a swap proposed before the counterpart's shift was stored names the days only
+        theirs = f"{request.other_shift_type.code} " if request.other_shift_type else ""
+        mine = f"{shift} " if request.other_shift_type else ""
+        return f"{requester} {mine}{day} ⇄ {counterpart} {theirs}{request.other_day:%a %d %b}"
     if request.kind is RequestKind.GIVE_AWAY:
         return f"{requester} gives {shift} {day} to {counterpart or 'anyone'}"
     if request.kind is RequestKind.OPEN_SHIFT:

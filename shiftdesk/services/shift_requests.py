@@ -104,10 +104,10 @@ def propose_swap(session: Session, user: CurrentUser, *, day: date, other_employ
         raise UserError(f"a swap's shifts must be in one roster week ({day} and {other_day} are not)")
     mine = _shift_of(session, me, day)
     other = _colleague(session, me, other_employee_id)
-    _shift_of(session, other, other_day)
+    theirs = _shift_of(session, other, other_day)
     return _propose(session, user, now, submit, team_id=me.team_id, kind=RequestKind.SWAP, requester_id=me.id,
                     counterpart_id=other.id, day=day, other_day=other_day, shift_type_id=mine.shift_type_id,
-                    skill_id=mine.skill_id)
+                    skill_id=mine.skill_id, other_shift_type_id=theirs.shift_type_id)
 
 
 def propose_give_away(session: Session, user: CurrentUser, *, day: date, now: datetime,

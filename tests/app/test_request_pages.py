@@ -164,6 +164,9 @@ def test_a_swap_proposed_accepted_approved_changes_the_roster_and_the_calendar(o
     manager = open_page("manager", APPROVALS)
     inbox = _table(manager, "inbox")
     assert inbox[["#", "Status", "Check"]].values.tolist() == [[request.id, "accepted", accepted.review_line]]
+    # what the two traded, as it stood when she proposed it
+    assert inbox["What"].tolist() == [f"Li Na {before[(desk.li_na, li_day)]} {li_day:%a %d %b} ⇄ "
+                                      f"Wang Wei {before[(desk.wang_wei, wang_day)]} {wang_day:%a %d %b}"]
     assert {m.label: m.value for m in manager.metric}["Waiting"] == "1"
     assert not manager.button(key="detail_approve").disabled
     manager.multiselect(key="bulk_pick").set_value([request.id])
@@ -346,3 +349,16 @@ def test_an_agent_cannot_open_approvals(app_as) -> None:
     page.session_state["current_user"] = at.session_state["current_user"]
     page.run()
     assert _texts(page.error) == ["Your role (agent) may not open this page."]
+
+
+def test_a_swap_reads_with_both_shifts_and_an_older_one_with_the_days_only() -> None:
+    from store.schema import Employee
+    from views.request_text import describe
+
+    swap = ShiftRequest(kind=RequestKind.SWAP, requester=Employee(name="Sun Hao"), counterpart=Employee(name="Ma Lin"),
+                        day=date(2026, 11, 29), other_day=date(2026, 11, 29), shift_type=ShiftType(code="E"),
+                        other_shift_type=ShiftType(code="L"))
+    zone = ZoneInfo("Asia/Shanghai")
+    assert describe(swap, zone) == "Sun Hao E Sun 29 Nov ⇄ Ma Lin L Sun 29 Nov"
+    swap.other_shift_type = None  # proposed before the counterpart's shift was kept
+    assert describe(swap, zone) == "Sun Hao Sun 29 Nov ⇄ Ma Lin Sun 29 Nov"

@@ -11,10 +11,12 @@ copy at exactly k times its cost, so k x best known bounds the copy's
 optimum from above, on real contracts and demand at k times the people.
 
     python benchmarks/roster_replicated.py ../shared/benchmarks/shift-scheduling/Instance12.txt \
-        [more files] [--copies 2] [--time-limit 60] [--workers N] [--seed 0]
+        [more files] [--copies 2] [--time-limit 60] [--workers N] [--seed 0] [--keep DIR]
 
 Prints per file: people, cells, the objective (recomputed by the validator),
-k x best known and the gap to it, seconds.
+k x best known and the gap to it, seconds. `--keep DIR` leaves the copied
+files there (`Instance12x2.txt`, ...), for `roster_instances.py DIR` or
+`roster_submodel_build.py DIR/Instance12x2.txt`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
     ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="CP-SAT workers")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", type=Path, default=None, help="folder to keep the copied instance files in")
     args = ap.parse_args(argv)
     if args.copies < 1:
         ap.error("--copies must be at least 1")
@@ -64,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {args.copies} copies, time limit {args.time_limit:g} s, {args.workers} workers, seed {args.seed}")
     print(f"{'instance':<16}{'people':>7}{'cells':>8}{'objective':>10}{'k x best':>10}{'gap %':>8}{'seconds':>9}")
     failures = 0
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
         for path in args.files:
             name = f"{path.stem}x{args.copies}"
-            copy = Path(folder) / f"{name}.txt"
+            copy = folder / f"{name}.txt"
             copy.write_text(replicate(path.read_text(), args.copies))
             problem = load_instance(copy)
             started = time.perf_counter()

@@ -32,3 +32,13 @@ def test_copies_of_a_roster_cost_copies_times_as_much(shared_instances, tmp_path
     assert before.objective > 0
     assert after.objective == copies * before.objective
     assert len(after.violations) == copies * len(before.violations)
+
+
+def test_keep_leaves_the_copied_file_for_the_other_benchmarks(shared_instances, tmp_path, capsys):
+    from benchmarks.roster_replicated import main
+
+    kept = tmp_path / "kept"
+    assert main([str(shared_instances / "Instance1.txt"), "--copies", "2", "--time-limit", "2", "--keep", str(kept)]) == 0
+    copy = load_instance(kept / "Instance1x2.txt")
+    assert len(copy.employees) == 2 * len(load_instance(shared_instances / "Instance1.txt").employees)
+    assert "Instance1x2" in capsys.readouterr().out

@@ -258,11 +258,12 @@ def drop_unfinished_edge_days(y: pd.Series, open_hours: OpenHours, calendar: Day
             break
         day = days[-1] if edge == "last" else days[0]
         slots = open_intervals(pd.DatetimeIndex([day]), str(y.index.tz), open_hours, calendar)
+        weekday = calendar.effective_weekdays(pd.DatetimeIndex([day]))[0]
         missing = slots[slots > y.index[-1]] if edge == "last" else slots[slots < y.index[0]]
         if missing.empty:
             continue
         others = pd.DatetimeIndex(days.unique()).drop(day)
-        others = others[calendar.effective_weekdays(others) == calendar.effective_weekdays(pd.DatetimeIndex([day]))[0]]
+        others = others[calendar.effective_weekdays(others) == weekday]
         others = others[-UNFINISHED_LOOKBACK:] if edge == "last" else others[:UNFINISHED_LOOKBACK]
         if others.empty:
             continue

@@ -37,10 +37,10 @@ def describe(request: ShiftRequest, zone: ZoneInfo) -> str:
     shift = request.shift_type.code if request.shift_type else ""
     day = f"{request.day:%a %d %b}" if request.day else ""
     if request.kind is RequestKind.SWAP:
-        # a swap proposed before the counterpart's shift was stored names the days only
-        theirs = f"{request.other_shift_type.code} " if request.other_shift_type else ""
-        mine = f"{shift} " if request.other_shift_type else ""
-        return f"{requester} {mine}{day} ⇄ {counterpart} {theirs}{request.other_day:%a %d %b}"
+        other_day = f"{request.other_day:%a %d %b}"
+        if request.other_shift_type is None:  # proposed before the counterpart's shift was kept
+            return f"{requester} {day} ⇄ {counterpart} {other_day}"
+        return f"{requester} {shift} {day} ⇄ {counterpart} {request.other_shift_type.code} {other_day}"
     if request.kind is RequestKind.GIVE_AWAY:
         return f"{requester} gives {shift} {day} to {counterpart or 'anyone'}"
     if request.kind is RequestKind.OPEN_SHIFT:

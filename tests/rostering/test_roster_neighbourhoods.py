@@ -146,14 +146,15 @@ def test_fixed_roster_cells_count_towards_the_night_minimum_and_interval_demand(
 
 def test_the_build_benchmark_times_every_kind_against_the_whole_model(shared_instances):
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "roster_submodel_build.py"
-    out = subprocess.run([sys.executable, str(script), str(shared_instances / "Instance8.txt"), "--repeat", "3"],
+    out = subprocess.run([sys.executable, str(script), str(shared_instances / "Instance8.txt"), "--repeat", "5"],
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "whole model:" in out
     rows = [line.split() for line in out.splitlines() if line.split()[0] in NEIGHBOURHOOD_KINDS]
     assert sorted({row[0] for row in rows}) == sorted(NEIGHBOURHOOD_KINDS) and len(rows) == 2 * len(NEIGHBOURHOOD_KINDS)
     assert all(float(row[2]) > 0 for row in rows)
     # at the size the search starts from (a sixth of Instance8's cells) a sub-model is far cheaper than the whole
-    # (each time, the whole-model baseline too, is a median of 3 builds: single ones broke the bound in loaded runs)
+    # (each time, the whole-model baseline too, is a median of 5 builds: single ones, and once medians of 3, broke
+    # the bound in runs beside the rest of the suite)
     assert all(float(row[3]) < 0.75 for row in rows[::2])
 
 

@@ -52,7 +52,7 @@ from rostering.construct import greedy_roster
 from rostering.domain import Assignment, Problem, Roster
 from rostering.model import RosterModel
 from rostering.swaps import ChangeChecker
-from rostering.validate import validate
+from rostering.validate import employee_violations, validate
 
 SWEEP_SHARE = 0.5  # at most, of the time left, for exact one-person re-solves (`Search.sweep`)
 SWEEP_MIN_GAIN = 0.05  # they go on while the last round of everyone cut the cost by 5%
@@ -80,6 +80,7 @@ KIND_FLOOR = 0.3  # every kind keeps at least this share of the mean gain, to st
 # (on the 16-person Instance5, merging those made 60 s runs worse).
 MERGE_MAX_SHARE = 0.25
 HOT_REFRESH_FACTOR = 9  # locating costs takes at most a tenth of a thread's time
+NEAREST_SAMPLE = 8  # people judged for the first place of a neighbourhood around an open shift (`_nearest_taker`)
 
 
 def model_cells(problem: Problem) -> int:
@@ -753,7 +754,29 @@ class Search:
         idle = [e for e in employees if (e, day) not in cells and any(self.cal.may_work(e, day, s) for s in shifts)]
         if not idle:  # nobody off that day could work it
             return self._people(rng, employees, count)
-        return self._related(rng, employees, count, rng.choice(idle))
+        first = self._nearest_taker(rng, idle, day, shift) if shift is not None else rng.choice(idle)
+        return self._related(rng, employees, count, first)
+
+    def _nearest_taker(self, rng: random.Random, idle: list[str], day: int, shift: str) -> str:
+        """Of up to `NEAREST_SAMPLE` of the `idle` people, one whose own
+        rules taking the open `shift` on `day` would break least (ties drawn
+        at random). In a local optimum nobody takes it without giving
+        something up; the fewer rules it breaks for someone, the fewer
+        other changes the neighbourhood needs around them. On Instance16
+        nearly everyone off on a weekend day has used every weekend they may
+        work, while one person working only the other day of that weekend
+        would break none of that rule."""
+        sample = rng.sample(idle, min(len(idle), NEAREST_SAMPLE))
+        if len(sample) == 1:
+            return sample[0]
+        cal, now = self.cal, self.incumbent.by_employee
+        broken = []
+        for e in sample:
+            cells = {**{d: a for (ee, d), a in cal.history.items() if ee == e}, **now.get(e, {}),
+                     day: Assignment(e, day, shift, cal.skill_options(e, shift)[0])}
+            broken.append(len(employee_violations(cal, e, cells)))
+        least = min(broken)
+        return rng.choice([e for e, b in zip(sample, broken) if b == least])
 
     def _related(self, rng: random.Random, employees: list[str], count: int, first: str | None = None) -> list[str]:
         """`first` (else a random employee) and `count - 1` others drawn in

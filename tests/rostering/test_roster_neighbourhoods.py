@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from ortools.sat.python import cp_model
 
+from rostering import search as search_module
 from rostering.curtois import load_instance
 from rostering.domain import (
     Assignment,
@@ -33,7 +34,7 @@ from rostering.domain import (
 )
 from rostering.model import RosterModel
 from rostering.search import NEIGHBOURHOOD_KINDS
-from rostering.validate import validate
+from rostering.validate import employee_violations, validate
 from tests.rostering.conftest import MONDAY, constructed_search, employee, make_problem
 
 
@@ -96,6 +97,34 @@ def test_around_an_under_covered_shift_the_first_person_may_work_its_type(shared
             first = search._people_for_day(random.Random(n), employees, 4, day, shift)[0]
             assert (first, day) not in cells and cal.skill_options(first, shift), (day, shift)
             assert cal.blocked_reason(first, day, shift) is None, (day, shift)
+
+
+def test_around_an_open_shift_the_first_person_breaks_the_fewest_rules_taking_it(shared_instances, monkeypatch):
+    """Judged over everyone off that day (the sample raised past the staff),
+    the first person around an under-covered shift is one whose own rules
+    taking it would break least; on the greedy's Instance16 roster those
+    counts differ, so a draw among all idle people would miss it."""
+    monkeypatch.setattr(search_module, "NEAREST_SAMPLE", 1_000)
+    problem = load_instance(shared_instances / "Instance16.txt")
+    search = constructed_search(problem)
+    employees, cal, now = [e.id for e in problem.employees], search.cal, search.incumbent.by_employee
+
+    def broken(e: str, day: int, shift: str) -> int:
+        cells = {**now.get(e, {}), day: Assignment(e, day, shift, cal.skill_options(e, shift)[0])}
+        return len(employee_violations(cal, e, cells))
+
+    short = [(c.day, c.shift) for c in validate(problem, search.incumbent).costs if c.rule == "shift_under_cover"]
+    differing = 0
+    for day, shift in short:
+        idle = [e for e in employees if (e, day) not in search.incumbent.by_cell and cal.may_work(e, day, shift)]
+        if len(idle) < 2:
+            continue
+        counts = {e: broken(e, day, shift) for e in idle}
+        differing += len(set(counts.values())) > 1
+        for n in range(5):
+            first = search._people_for_day(random.Random(n), employees, 4, day, shift)[0]
+            assert counts[first] == min(counts.values()), (day, shift, first, counts)
+    assert differing >= 3
 
 
 def test_a_neighbourhood_solved_from_an_older_incumbent_keeps_the_newer_gains(shared_instances):

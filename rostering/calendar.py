@@ -363,6 +363,11 @@ class Calendar:
 
     # ---- eligibility --------------------------------------------------------
 
+    def history_of(self, emp_id: EmployeeId) -> dict[int, Assignment]:
+        """One person's history shifts by day (negative days): what a
+        per-person rule check needs besides the horizon's cells."""
+        return {d: a for (e, d), a in self.history.items() if e == emp_id}
+
     def skill_options(self, emp_id: EmployeeId, shift: ShiftTypeId) -> tuple[SkillId, ...]:
         """Skills the employee may work on this shift type; empty if the type
         is never allowed (contract max 0, allowed_shifts, no skill at level).

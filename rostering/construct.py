@@ -90,7 +90,7 @@ def _attempt(cal: Calendar, e: EmployeeId, demand: Demand, rng: random.Random,
     first_known = cal.known_days[0]
     n_days = cal.problem.num_days
     shifts = [s for s in cal.shift_ids if cal.skill_options(e, s)]
-    cells: dict[int, Assignment] = {d: a for (ee, d), a in cal.history.items() if ee == e}
+    cells: dict[int, Assignment] = cal.history_of(e)
     # state of the run reaching day 0 (history tail)
     run_work = (-1) in cells
     run_len = 0
@@ -232,7 +232,7 @@ def greedy_roster(cal: Calendar, seed: int = 0, order: list[EmployeeId] | None =
         eagerness = 0.15
         for _ in range(ATTEMPTS):
             cells = _attempt(cal, e, demand, rng, eagerness)
-            full_cells = {**{d: a for (ee, d), a in cal.history.items() if ee == e}, **cells}
+            full_cells = {**cal.history_of(e), **cells}
             broken = employee_violations(cal, e, full_cells)
             if best is None or len(broken) < best[0]:
                 best = (len(broken), cells)

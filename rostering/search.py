@@ -762,17 +762,17 @@ class Search:
         rules taking the open `shift` on `day` would break least (ties drawn
         at random). In a local optimum nobody takes it without giving
         something up; the fewer rules it breaks for someone, the fewer
-        other changes the neighbourhood needs around them. On Instance16
-        nearly everyone off on a weekend day has used every weekend they may
-        work, while one person working only the other day of that weekend
-        would break none of that rule."""
+        other changes the neighbourhood needs around them. On Instance16's
+        stuck rosters everyone off on a weekend day is at their horizon
+        minutes and weekend limit, yet some would break two rules taking
+        the shift and others four (runs, rest days)."""
         sample = rng.sample(idle, min(len(idle), NEAREST_SAMPLE))
         if len(sample) == 1:
             return sample[0]
         cal, now = self.cal, self.incumbent.by_employee
         broken = []
         for e in sample:
-            cells = {**{d: a for (ee, d), a in cal.history.items() if ee == e}, **now.get(e, {}),
+            cells = {**cal.history_of(e), **now.get(e, {}),
                      day: Assignment(e, day, shift, cal.skill_options(e, shift)[0])}
             broken.append(len(employee_violations(cal, e, cells)))
         least = min(broken)
